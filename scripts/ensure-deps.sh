@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the Debian packages this project needs, only when they are missing.
+set -euo pipefail
+missing=()
+for pkg in dataset-fashion-mnist sentencepiece; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if (( ${#missing[@]} )); then
+  echo "siglip2: installing Debian packages: ${missing[*]}" >&2
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq >&2 || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >&2
+fi
