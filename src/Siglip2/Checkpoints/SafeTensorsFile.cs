@@ -1,0 +1,195 @@
+using System.IO.MemoryMappedFiles;
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Siglip2.Checkpoints;
+
+/// <summary>One tensor entry of a safetensors header.</summary>
+public sealed record SafeTensorInfo(string Name, string DType, long[] Shape, long Begin, long End)
+{
+    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
+    public long ByteLength => End - Begin;
+}
+
+/// <summary>
+/// A memory-mapped reader of the safetensors format (8-byte little-endian header length, JSON
+/// header, raw little-endian data). Tensors are copied out one at a time, so a caller that fills a
+/// model tensor by tensor never holds a second full copy of the checkpoint.
+/// </summary>
+public sealed class SafeTensorsFile : IDisposable
+{
+    private readonly MemoryMappedFile? _map;
+    private readonly MemoryMappedViewAccessor? _view;
+    private readonly long _dataStart;
+    private readonly long _fileLength;
+
+    public string Path { get; }
+    public IReadOnlyDictionary<string, SafeTensorInfo> Tensors { get; }
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    private SafeTensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, long dataStart,
+        long fileLength, Dictionary<string, SafeTensorInfo> tensors, Dictionary<string, string> metadata)
+    {
+        Path = path; _map = map; _view = view; _dataStart = dataStart; _fileLength = fileLength;
+        Tensors = tensors; Metadata = metadata;
+    }
+
+    public static SafeTensorsFile Open(string path)
+    {
+        if (!File.Exists(path)) throw new Siglip2Exception($"safetensors file not found: {path}");
+        long length = new FileInfo(path).Length;
+        if (length < 8) throw new Siglip2Exception($"{path}: not a safetensors file (only {length} bytes)");
+        ulong headerLength;
+        byte[] headerBytes;
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            Span<byte> lenBytes = stackalloc byte[8];
+            fs.ReadExactly(lenBytes);
+            headerLength = BitConverter.ToUInt64(lenBytes);
+            if (headerLength == 0 || headerLength > 100_000_000 || (long)headerLength > length - 8)
+                throw new Siglip2Exception($"{path}: not a safetensors file (header length {headerLength} is impossible for a {length}-byte file)");
+            headerBytes = new byte[headerLength];
+            fs.ReadExactly(headerBytes);
+        }
+        var tensors = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        long dataStart = 8 + (long)headerLength;
+        try
+        {
+            using var doc = JsonDocument.Parse(headerBytes);
+            foreach (var prop in doc.RootElement.EnumerateObject())
+            {
+                if (prop.Name == "__metadata__")
+                {
+                    foreach (var m in prop.Value.EnumerateObject()) metadata[m.Name] = m.Value.ToString();
+                    continue;
+                }
+                string dtype = prop.Value.GetProperty("dtype").GetString()!;
+                long[] shape = prop.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                var offsets = prop.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+                var info = new SafeTensorInfo(prop.Name, dtype, shape, offsets[0], offsets[1]);
+                long expected = info.ElementCount * SafeTensorsDType.ElementSize(dtype);
+                if (info.ByteLength != expected || dataStart + info.End > length || info.Begin < 0)
+                    throw new Siglip2Exception($"{path}: tensor '{prop.Name}' has inconsistent offsets (truncated or corrupt file)");
+                tensors[prop.Name] = info;
+            }
+        }
+        catch (JsonException e)
+        {
+            throw new Siglip2Exception($"{path}: corrupt safetensors header ({e.Message})");
+        }
+        catch (KeyNotFoundException)
+        {
+            throw new Siglip2Exception($"{path}: corrupt safetensors header (an entry lacks dtype, shape or data_offsets)");
+        }
+        MemoryMappedFile? map = null;
+        MemoryMappedViewAccessor? view = null;
+        if (length > dataStart)
+        {
+            map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
+        }
+        return new SafeTensorsFile(path, map, view, dataStart, length, tensors, metadata);
+    }
+
+    public bool Contains(string name) => Tensors.ContainsKey(name);
+
+    public SafeTensorInfo Info(string name) =>
+        Tensors.TryGetValue(name, out var info) ? info : throw new Siglip2Exception($"{Path}: no tensor named '{name}'");
+
+    /// <summary>The raw little-endian bytes of one tensor as a read-only span over the mapping.</summary>
+    public unsafe ReadOnlySpan<byte> RawBytes(string name)
+    {
+        var info = Info(name);
+        if (info.ByteLength == 0) return ReadOnlySpan<byte>.Empty;
+        byte* basePtr = null;
+        _view!.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
+        try
+        {
+            basePtr += _view.PointerOffset;
+            return new ReadOnlySpan<byte>(basePtr + _dataStart + info.Begin, checked((int)info.ByteLength));
+        }
+        finally
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+    }
+
+    /// <summary>
+    /// Copies one tensor into a new torch tensor in its stored dtype, or converted to
+    /// <paramref name="dtype"/> when given.
+    /// </summary>
+    public Tensor ReadTensor(string name, ScalarType? dtype = null)
+    {
+        var info = Info(name);
+        var stored = SafeTensorsDType.ToScalarType(info.DType, Path, name);
+        var t = torch.empty(info.Shape, stored);
+        if (info.ByteLength > 0) CopyInto(info, t);
+        if (dtype is { } d && d != stored)
+        {
+            var converted = t.to_type(d);
+            t.Dispose();
+            return converted;
+        }
+        return t;
+    }
+
+    /// <summary>Copies one tensor into an existing contiguous CPU tensor of the same element count, converting dtype.</summary>
+    public void CopyTo(string name, Tensor destination)
+    {
+        var info = Info(name);
+        var stored = SafeTensorsDType.ToScalarType(info.DType, Path, name);
+        if (destination.numel() != info.ElementCount)
+            throw new Siglip2Exception($"{Path}: tensor '{name}' has {info.ElementCount} elements, the destination {destination.numel()}");
+        using var _ = torch.no_grad();
+        if (destination.dtype == stored && destination.is_contiguous())
+        {
+            CopyInto(info, destination);
+            return;
+        }
+        using var tmp = torch.empty(info.Shape, stored);
+        CopyInto(info, tmp);
+        destination.copy_(tmp.reshape(destination.shape));
+    }
+
+    private unsafe void CopyInto(SafeTensorInfo info, Tensor destination)
+    {
+        byte* basePtr = null;
+        _view!.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
+        try
+        {
+            basePtr += _view.PointerOffset;
+            byte* src = basePtr + _dataStart + info.Begin;
+            var dst = destination.bytes;
+            long remaining = info.ByteLength;
+            if (dst.Length != remaining) throw new InvalidOperationException("destination byte size mismatch");
+            fixed (byte* d = dst)
+            {
+                Buffer.MemoryCopy(src, d, remaining, remaining);
+            }
+        }
+        finally
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        }
+    }
+
+    public float[] ReadFloats(string name)
+    {
+        using var t = ReadTensor(name, ScalarType.Float32);
+        return t.data<float>().ToArray();
+    }
+
+    public long[] ReadInt64s(string name)
+    {
+        using var t = ReadTensor(name, ScalarType.Int64);
+        return t.data<long>().ToArray();
+    }
+
+    public void Dispose()
+    {
+        _view?.Dispose();
+        _map?.Dispose();
+    }
+}
