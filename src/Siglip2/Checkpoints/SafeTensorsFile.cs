@@ -13,14 +13,16 @@ public sealed record SafeTensorInfo(string Name, string DType, long[] Shape, lon
 }
 
 /// <summary>
-/// A memory-mapped reader of the safetensors format (8-byte little-endian header length, JSON
-/// header, raw little-endian data). Tensors are copied out one at a time, so a caller that fills a
-/// model tensor by tensor never holds a second full copy of the checkpoint.
+/// A reader of the safetensors format (8-byte little-endian header length, JSON header, raw
+/// little-endian data). Tensors are read straight from the file into the destination tensor's memory,
+/// one at a time, so a caller that fills a model tensor by tensor never holds a second full copy of the
+/// checkpoint (not even as mapped pages). <see cref="RawBytes"/> maps the file lazily.
 /// </summary>
 public sealed class SafeTensorsFile : IDisposable
 {
-    private readonly MemoryMappedFile? _map;
-    private readonly MemoryMappedViewAccessor? _view;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
+    private MemoryMappedFile? _map;
+    private MemoryMappedViewAccessor? _view;
     private readonly long _dataStart;
     private readonly long _fileLength;
 
@@ -28,11 +30,12 @@ public sealed class SafeTensorsFile : IDisposable
     public IReadOnlyDictionary<string, SafeTensorInfo> Tensors { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    private SafeTensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, long dataStart,
-        long fileLength, Dictionary<string, SafeTensorInfo> tensors, Dictionary<string, string> metadata)
+    private SafeTensorsFile(string path, long dataStart, long fileLength,
+        Dictionary<string, SafeTensorInfo> tensors, Dictionary<string, string> metadata)
     {
-        Path = path; _map = map; _view = view; _dataStart = dataStart; _fileLength = fileLength;
+        Path = path; _dataStart = dataStart; _fileLength = fileLength;
         Tensors = tensors; Metadata = metadata;
+        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
     }
 
     public static SafeTensorsFile Open(string path)
@@ -83,14 +86,7 @@ public sealed class SafeTensorsFile : IDisposable
         {
             throw new Siglip2Exception($"{path}: corrupt safetensors header (an entry lacks dtype, shape or data_offsets)");
         }
-        MemoryMappedFile? map = null;
-        MemoryMappedViewAccessor? view = null;
-        if (length > dataStart)
-        {
-            map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-            view = map.CreateViewAccessor(0, length, MemoryMappedFileAccess.Read);
-        }
-        return new SafeTensorsFile(path, map, view, dataStart, length, tensors, metadata);
+        return new SafeTensorsFile(path, dataStart, length, tensors, metadata);
     }
 
     public bool Contains(string name) => Tensors.ContainsKey(name);
@@ -103,6 +99,11 @@ public sealed class SafeTensorsFile : IDisposable
     {
         var info = Info(name);
         if (info.ByteLength == 0) return ReadOnlySpan<byte>.Empty;
+        if (_view is null)
+        {
+            _map = MemoryMappedFile.CreateFromFile(_handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+            _view = _map.CreateViewAccessor(0, _fileLength, MemoryMappedFileAccess.Read);
+        }
         byte* basePtr = null;
         _view!.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
         try
@@ -155,23 +156,15 @@ public sealed class SafeTensorsFile : IDisposable
 
     private unsafe void CopyInto(SafeTensorInfo info, Tensor destination)
     {
-        byte* basePtr = null;
-        _view!.SafeMemoryMappedViewHandle.AcquirePointer(ref basePtr);
-        try
+        var dst = destination.bytes;
+        if (dst.Length != info.ByteLength) throw new InvalidOperationException("destination byte size mismatch");
+        long offset = _dataStart + info.Begin;
+        int done = 0;
+        while (done < dst.Length)
         {
-            basePtr += _view.PointerOffset;
-            byte* src = basePtr + _dataStart + info.Begin;
-            var dst = destination.bytes;
-            long remaining = info.ByteLength;
-            if (dst.Length != remaining) throw new InvalidOperationException("destination byte size mismatch");
-            fixed (byte* d = dst)
-            {
-                Buffer.MemoryCopy(src, d, remaining, remaining);
-            }
-        }
-        finally
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            int n = RandomAccess.Read(_handle, dst[done..], offset + done);
+            if (n <= 0) throw new Siglip2Exception($"{Path}: unexpected end of file reading '{info.Name}' (truncated download?)");
+            done += n;
         }
     }
 
@@ -191,5 +184,6 @@ public sealed class SafeTensorsFile : IDisposable
     {
         _view?.Dispose();
         _map?.Dispose();
+        _handle.Dispose();
     }
 }
