@@ -1,0 +1,434 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+
+namespace Siglip2.Processing.Text;
+
+/// <summary>
+/// Encodes text with a Hugging Face <c>tokenizer.json</c> (plain or gzipped) of the Gemma/SigLIP 2 kind, as the
+/// Rust <c>tokenizers</c> library does with <c>add_special_tokens=false</c>: added tokens (special or not) are
+/// matched leftmost-longest in the raw text first; the rest goes through the normalizer (Replace, Lowercase,
+/// Sequence), the pre-tokenizer (none, or a Split on a literal string) and the BPE model (ranked merges,
+/// byte fallback, fused unknowns). Decoding runs the decoder chain (Replace, ByteFallback, Fuse, Strip) over
+/// all tokens, special ones included. The post-processor is ignored: callers add special tokens themselves.
+/// </summary>
+public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
+{
+    private readonly string _path;
+    private readonly Dictionary<string, int> _vocab;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabLookup;
+    private readonly string[] _idToToken;
+    private readonly Dictionary<long, (int Rank, int NewId)> _merges;
+    private readonly Dictionary<string, int> _addedTokens = new(StringComparer.Ordinal);
+    private readonly HashSet<int> _specialIds = new();
+    private readonly LongestMatchTable _rawAdded;        // added tokens with normalized=false
+    private readonly LongestMatchTable _normalizedAdded; // added tokens with normalized=true
+    private readonly List<Func<string, string>> _normalizers = new();
+    private readonly string? _splitPattern;
+    private readonly string _splitBehavior = "";
+    private readonly List<JsonElement> _decoders = new();
+    private readonly int? _unkId;
+    private readonly bool _fuseUnk, _byteFallback, _ignoreMerges;
+    private readonly int[] _byteIds = new int[256];
+
+    /// <summary>True when the file's normalizer lowercases (transformers' <c>Siglip2Tokenizer</c>).</summary>
+    public bool HasLowercaseNormalizer { get; }
+
+    /// <summary>Whether the file's Lowercase normalizer (if any) is applied; the SigLIP text pipeline turns it off because it lowercases itself.</summary>
+    public bool ApplyLowercaseNormalizer { get; }
+
+    public string SourcePath => _path;
+    public int VocabularySize => _idToToken.Length;
+    public IReadOnlyCollection<int> SpecialTokenIds => _specialIds;
+
+    /// <summary>Reads <paramref name="path"/> (<c>tokenizer.json</c> or gzip-compressed <c>tokenizer.json.gz</c>).</summary>
+    public static HuggingFaceBpeTokenizer Load(string path, bool applyLowercaseNormalizer = true)
+    {
+        byte[] json;
+        try
+        {
+            using var file = File.OpenRead(path);
+            int b0 = file.ReadByte(), b1 = file.ReadByte();
+            file.Position = 0;
+            if (b0 == 0x1F && b1 == 0x8B)
+            {
+                using var gz = new GZipStream(file, CompressionMode.Decompress);
+                using var ms = new MemoryStream();
+                gz.CopyTo(ms);
+                json = ms.ToArray();
+            }
+            else
+            {
+                json = new byte[file.Length];
+                file.ReadExactly(json);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new Siglip2Exception($"Cannot read tokenizer file '{path}': {e.Message}. Re-download tokenizer.json from the checkpoint.", e);
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
+            return new HuggingFaceBpeTokenizer(path, doc.RootElement, applyLowercaseNormalizer);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            throw new Siglip2Exception($"'{path}' is not a valid Hugging Face tokenizer.json: {e.Message}. Re-download tokenizer.json from the checkpoint.", e);
+        }
+    }
+
+    private HuggingFaceBpeTokenizer(string path, JsonElement root, bool applyLowercaseNormalizer)
+    {
+        _path = path;
+        ApplyLowercaseNormalizer = applyLowercaseNormalizer;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model))
+            throw Unsupported("it has no \"model\" section");
+
+        // Model: BPE.
+        string modelType = model.TryGetProperty("type", out var mt) && mt.ValueKind == JsonValueKind.String ? mt.GetString()! : "BPE";
+        if (modelType != "BPE") throw Unsupported($"its model is {modelType}, only BPE (the Gemma tokenizer of SigLIP 2) is supported");
+        if (IsSet(model, "continuing_subword_prefix") || IsSet(model, "end_of_word_suffix"))
+            throw Unsupported("its BPE model uses continuing_subword_prefix/end_of_word_suffix");
+        if (model.TryGetProperty("dropout", out var dropout) && dropout.ValueKind == JsonValueKind.Number && dropout.GetDouble() > 0)
+            throw Unsupported("its BPE model has dropout (random segmentation)");
+        _fuseUnk = GetBool(model, "fuse_unk");
+        _byteFallback = GetBool(model, "byte_fallback");
+        _ignoreMerges = GetBool(model, "ignore_merges");
+
+        var vocabJson = model.GetProperty("vocab");
+        _vocab = new Dictionary<string, int>(vocabJson.GetPropertyCount(), StringComparer.Ordinal);
+        int maxId = -1;
+        foreach (var p in vocabJson.EnumerateObject())
+        {
+            int id = p.Value.GetInt32();
+            _vocab[p.Name] = id;
+            if (id > maxId) maxId = id;
+        }
+        _vocabLookup = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        if (model.TryGetProperty("unk_token", out var unk) && unk.ValueKind == JsonValueKind.String)
+        {
+            if (!_vocab.TryGetValue(unk.GetString()!, out int unkId)) throw Unsupported($"its unk_token '{unk.GetString()}' is not in the vocabulary");
+            _unkId = unkId;
+        }
+        for (int b = 0; b < 256; b++) _byteIds[b] = _vocab.TryGetValue(BytePieces.Name(b), out int bid) ? bid : -1;
+
+        // Merges: "a b" strings (older files) or ["a", "b"] pairs; rank = position; later duplicates win, as in tokenizers.
+        var mergesJson = model.GetProperty("merges");
+        _merges = new Dictionary<long, (int, int)>(mergesJson.GetArrayLength());
+        int rank = 0;
+        foreach (var m in mergesJson.EnumerateArray())
+        {
+            string a, b;
+            if (m.ValueKind == JsonValueKind.String)
+            {
+                string line = m.GetString()!;
+                int sp = line.IndexOf(' ');
+                if (sp < 0 || line.IndexOf(' ', sp + 1) >= 0) throw Unsupported($"merge #{rank} '{line}' is not two tokens separated by one space");
+                a = line[..sp];
+                b = line[(sp + 1)..];
+            }
+            else
+            {
+                if (m.GetArrayLength() != 2) throw Unsupported($"merge #{rank} is not a pair");
+                a = m[0].GetString()!;
+                b = m[1].GetString()!;
+            }
+            if (!_vocab.TryGetValue(a, out int ia) || !_vocab.TryGetValue(b, out int ib) || !_vocab.TryGetValue(a + b, out int merged))
+                throw Unsupported($"merge #{rank} ('{a}', '{b}') refers to a token missing from the vocabulary");
+            _merges[PairKey(ia, ib)] = (rank, merged);
+            rank++;
+        }
+
+        // Added tokens.
+        var raw = new List<KeyValuePair<string, int>>();
+        var normalized = new List<KeyValuePair<string, int>>();
+        if (root.TryGetProperty("added_tokens", out var added) && added.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var t in added.EnumerateArray())
+            {
+                int id = t.GetProperty("id").GetInt32();
+                string content = t.GetProperty("content").GetString()!;
+                if (GetBool(t, "lstrip") || GetBool(t, "rstrip") || GetBool(t, "single_word"))
+                    throw Unsupported($"added token '{content}' uses lstrip/rstrip/single_word");
+                _addedTokens[content] = id;
+                if (GetBool(t, "special")) _specialIds.Add(id);
+                (GetBool(t, "normalized") ? normalized : raw).Add(new(content, id));
+                if (id > maxId) maxId = id;
+            }
+        }
+        _rawAdded = new LongestMatchTable(raw);
+        _normalizedAdded = new LongestMatchTable(normalized);
+
+        _idToToken = new string[maxId + 1];
+        foreach (var (token, id) in _vocab) _idToToken[id] = token;
+        foreach (var (token, id) in _addedTokens) _idToToken[id] = token;
+
+        // Normalizer.
+        if (root.TryGetProperty("normalizer", out var norm) && norm.ValueKind == JsonValueKind.Object)
+        {
+            bool lower = false;
+            AddNormalizer(norm, ref lower);
+            HasLowercaseNormalizer = lower;
+        }
+
+        // Pre-tokenizer: none, or Split on a literal string (Gemma 3's, a no-op after the space → ▁ normalizer).
+        if (root.TryGetProperty("pre_tokenizer", out var pre) && pre.ValueKind == JsonValueKind.Object)
+        {
+            string type = pre.GetProperty("type").GetString()!;
+            if (type != "Split" || !pre.GetProperty("pattern").TryGetProperty("String", out var pat) || GetBool(pre, "invert"))
+                throw Unsupported($"its pre_tokenizer {type} is not supported (only none or a Split on a literal string, as in Gemma files)");
+            _splitPattern = pat.GetString()!;
+            _splitBehavior = pre.GetProperty("behavior").GetString()!;
+            if (_splitBehavior is not ("MergedWithPrevious" or "MergedWithNext" or "Isolated" or "Removed") || _splitPattern.Length == 0)
+                throw Unsupported($"its Split pre_tokenizer behaviour {_splitBehavior} is not supported");
+        }
+
+        // Decoder.
+        if (root.TryGetProperty("decoder", out var dec) && dec.ValueKind == JsonValueKind.Object)
+            AddDecoder(dec);
+    }
+
+    private void AddNormalizer(JsonElement n, ref bool lower)
+    {
+        string type = n.GetProperty("type").GetString()!;
+        switch (type)
+        {
+            case "Sequence":
+                foreach (var child in n.GetProperty("normalizers").EnumerateArray()) AddNormalizer(child, ref lower);
+                break;
+            case "Replace":
+                if (!n.GetProperty("pattern").TryGetProperty("String", out var pat)) throw Unsupported("its Replace normalizer uses a regex pattern");
+                string from = pat.GetString()!, to = n.GetProperty("content").GetString()!;
+                if (from.Length == 0) throw Unsupported("its Replace normalizer has an empty pattern");
+                _normalizers.Add(s => s.Replace(from, to, StringComparison.Ordinal));
+                break;
+            case "Lowercase":
+                lower = true;
+                if (ApplyLowercaseNormalizer) _normalizers.Add(TextLowercasing.UnicodeLowerPerCharacter);
+                break;
+            default:
+                throw Unsupported($"its normalizer {type} is not supported (only Replace, Lowercase and Sequence, as in Gemma/SigLIP 2 files)");
+        }
+    }
+
+    private void AddDecoder(JsonElement d)
+    {
+        string type = d.GetProperty("type").GetString()!;
+        switch (type)
+        {
+            case "Sequence":
+                foreach (var child in d.GetProperty("decoders").EnumerateArray()) AddDecoder(child);
+                break;
+            case "Replace":
+                if (!d.GetProperty("pattern").TryGetProperty("String", out _)) throw Unsupported("its Replace decoder uses a regex pattern");
+                _decoders.Add(d.Clone());
+                break;
+            case "ByteFallback" or "Fuse" or "Strip":
+                _decoders.Add(d.Clone());
+                break;
+            default:
+                throw Unsupported($"its decoder {type} is not supported (only Replace, ByteFallback, Fuse, Strip and Sequence)");
+        }
+    }
+
+    public string IdToPiece(int id)
+    {
+        if ((uint)id >= (uint)_idToToken.Length || _idToToken[id] is null)
+            throw new ArgumentOutOfRangeException(nameof(id), id, $"id outside the vocabulary of '{_path}'");
+        return _idToToken[id];
+    }
+
+    public int? PieceToId(string piece) =>
+        _addedTokens.TryGetValue(piece, out int id) || _vocab.TryGetValue(piece, out id) ? id : null;
+
+    public int[] Encode(string text)
+    {
+        var ids = new List<int>();
+        ReadOnlySpan<char> s = text;
+        int segmentStart = 0;
+        for (int pos = 0; pos < s.Length;)
+        {
+            int len = _rawAdded.MatchAt(s, pos, out int addedId);
+            if (len == 0) { pos++; continue; }
+            if (pos > segmentStart) EncodeSegment(text[segmentStart..pos], ids);
+            ids.Add(addedId);
+            pos += len;
+            segmentStart = pos;
+        }
+        if (segmentStart < s.Length) EncodeSegment(text[segmentStart..], ids);
+        return ids.ToArray();
+    }
+
+    private void EncodeSegment(string segment, List<int> ids)
+    {
+        foreach (var normalize in _normalizers) segment = normalize(segment);
+        if (_normalizedAdded.Count == 0) { PreTokenizeAndEncode(segment, ids); return; }
+        int start = 0;
+        for (int pos = 0; pos < segment.Length;)
+        {
+            int len = _normalizedAdded.MatchAt(segment, pos, out int addedId);
+            if (len == 0) { pos++; continue; }
+            if (pos > start) PreTokenizeAndEncode(segment[start..pos], ids);
+            ids.Add(addedId);
+            pos += len;
+            start = pos;
+        }
+        if (start < segment.Length) PreTokenizeAndEncode(segment[start..], ids);
+    }
+
+    private void PreTokenizeAndEncode(string text, List<int> ids)
+    {
+        if (_splitPattern is null) { EncodeWord(text, ids); return; }
+        int start = 0;
+        for (int at = text.IndexOf(_splitPattern, StringComparison.Ordinal); at >= 0; at = text.IndexOf(_splitPattern, at + _splitPattern.Length, StringComparison.Ordinal))
+        {
+            int end = at + _splitPattern.Length;
+            switch (_splitBehavior)
+            {
+                case "MergedWithPrevious": EncodeWord(text[start..end], ids); start = end; break;
+                case "MergedWithNext": EncodeWord(text[start..at], ids); start = at; break;
+                case "Isolated": EncodeWord(text[start..at], ids); EncodeWord(text[at..end], ids); start = end; break;
+                case "Removed": EncodeWord(text[start..at], ids); start = end; break;
+            }
+        }
+        EncodeWord(text[start..], ids);
+    }
+
+    private struct Symbol { public int Id, Prev, Next, Length; }
+
+    /// <summary>The BPE model on one pre-tokenized word (tokenizers' <c>BPE::merge_word</c> + <c>Word::merge_all</c>).</summary>
+    private void EncodeWord(string word, List<int> ids)
+    {
+        if (word.Length == 0) return;
+        if (_ignoreMerges && _vocab.TryGetValue(word, out int whole)) { ids.Add(whole); return; }
+
+        var symbols = new List<Symbol>(word.Length);
+        void Add(int id, int length) => symbols.Add(new Symbol { Id = id, Length = length });
+        int pendingUnkId = -1, pendingUnkLength = 0;
+        Span<byte> utf8 = stackalloc byte[4];
+        for (int i = 0; i < word.Length;)
+        {
+            int len = char.IsHighSurrogate(word[i]) && i + 1 < word.Length && char.IsLowSurrogate(word[i + 1]) ? 2 : 1;
+            var ch = word.AsSpan(i, len);
+            i += len;
+            if (_vocabLookup.TryGetValue(ch, out int id))
+            {
+                if (pendingUnkId >= 0) { Add(pendingUnkId, pendingUnkLength); pendingUnkId = -1; }
+                Add(id, len);
+                continue;
+            }
+            if (_byteFallback)
+            {
+                int n = Encoding.UTF8.GetBytes(ch, utf8);
+                bool all = true;
+                for (int k = 0; k < n; k++) all &= _byteIds[utf8[k]] >= 0;
+                if (all)
+                {
+                    for (int k = 0; k < n; k++) Add(_byteIds[utf8[k]], 1);
+                    continue;
+                }
+            }
+            if (_unkId is int unk)
+            {
+                if (pendingUnkId >= 0 && _fuseUnk) pendingUnkLength += len;
+                else
+                {
+                    if (pendingUnkId >= 0) Add(pendingUnkId, pendingUnkLength);
+                    pendingUnkId = unk;
+                    pendingUnkLength = len;
+                }
+            }
+        }
+        if (pendingUnkId >= 0) Add(pendingUnkId, pendingUnkLength);
+
+        var sym = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(symbols);
+        for (int k = 0; k < sym.Length; k++) { sym[k].Prev = k - 1; sym[k].Next = k + 1 < sym.Length ? k + 1 : -1; }
+
+        // Lowest rank first, leftmost on ties.
+        var queue = new PriorityQueue<(int Pos, int NewId), (int Rank, int Pos)>();
+        for (int k = 0; k + 1 < sym.Length; k++)
+            if (_merges.TryGetValue(PairKey(sym[k].Id, sym[k + 1].Id), out var m)) queue.Enqueue((k, m.NewId), (m.Rank, k));
+        while (queue.TryDequeue(out var top, out _))
+        {
+            ref var cur = ref sym[top.Pos];
+            if (cur.Length == 0 || cur.Next < 0) continue;
+            int nextPos = cur.Next;
+            var right = sym[nextPos];
+            if (!_merges.TryGetValue(PairKey(cur.Id, right.Id), out var now) || now.NewId != top.NewId) continue; // stale
+            cur.Id = top.NewId;
+            cur.Length += right.Length;
+            cur.Next = right.Next;
+            sym[nextPos].Length = 0;
+            if (right.Next >= 0) sym[right.Next].Prev = top.Pos;
+            if (cur.Prev >= 0 && _merges.TryGetValue(PairKey(sym[cur.Prev].Id, cur.Id), out var mp))
+                queue.Enqueue((cur.Prev, mp.NewId), (mp.Rank, cur.Prev));
+            if (cur.Next >= 0 && _merges.TryGetValue(PairKey(cur.Id, sym[cur.Next].Id), out var mn))
+                queue.Enqueue((top.Pos, mn.NewId), (mn.Rank, top.Pos));
+        }
+        foreach (var s in sym) if (s.Length != 0) ids.Add(s.Id);
+    }
+
+    /// <summary>Runs the file's decoder chain over the tokens of <paramref name="ids"/>, special tokens included.</summary>
+    public string Decode(IEnumerable<int> ids)
+    {
+        var tokens = ids.Select(IdToPiece).ToList();
+        foreach (var d in _decoders)
+        {
+            switch (d.GetProperty("type").GetString())
+            {
+                case "Replace":
+                {
+                    string from = d.GetProperty("pattern").GetProperty("String").GetString()!, to = d.GetProperty("content").GetString()!;
+                    for (int i = 0; i < tokens.Count; i++) tokens[i] = tokens[i].Replace(from, to, StringComparison.Ordinal);
+                    break;
+                }
+                case "ByteFallback":
+                {
+                    var result = new List<string>(tokens.Count);
+                    var bytes = new List<byte>();
+                    var sb = new StringBuilder();
+                    foreach (var t in tokens)
+                    {
+                        int b = BytePieces.Parse(t);
+                        if (b >= 0) { bytes.Add((byte)b); continue; }
+                        if (bytes.Count > 0) { BytePieces.AppendAllOrNothing(sb, bytes); result.Add(sb.ToString()); sb.Clear(); }
+                        result.Add(t);
+                    }
+                    if (bytes.Count > 0) { BytePieces.AppendAllOrNothing(sb, bytes); result.Add(sb.ToString()); }
+                    tokens = result;
+                    break;
+                }
+                case "Fuse":
+                    tokens = [string.Concat(tokens)];
+                    break;
+                case "Strip":
+                {
+                    string content = d.GetProperty("content").GetString()!;
+                    int start = d.GetProperty("start").GetInt32(), stop = d.GetProperty("stop").GetInt32();
+                    for (int i = 0; i < tokens.Count; i++) tokens[i] = Strip(tokens[i], content, start, stop);
+                    break;
+                }
+            }
+        }
+        return string.Concat(tokens);
+    }
+
+    private static string Strip(string token, string content, int start, int stop)
+    {
+        if (content.Length != 1) return token;
+        char c = content[0];
+        int left = 0, right = token.Length;
+        while (left < right && left < start && token[left] == c) left++;
+        int removed = 0;
+        while (right > left && removed < stop && token[right - 1] == c) { right--; removed++; }
+        return token[left..right];
+    }
+
+    private static long PairKey(int a, int b) => ((long)a << 32) | (uint)b;
+    private static bool IsSet(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString()!.Length > 0;
+    private static bool GetBool(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.True;
+    private Siglip2Exception Unsupported(string why) =>
+        new($"Tokenizer file '{_path}' cannot be used: {why}. Use the SigLIP 2 checkpoint's own tokenizer.json or tokenizer.model.");
+}
