@@ -9,6 +9,7 @@ public static class Program
     public static IReadOnlyList<ICommand> Commands { get; } =
     [
         new VerifyCommand(),
+        new TokenizeCommand(),
         new QuickstartCommand(),
     ];
 
