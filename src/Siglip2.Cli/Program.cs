@@ -9,7 +9,10 @@ public static class Program
     public static IReadOnlyList<ICommand> Commands { get; } =
     [
         new VerifyCommand(),
+        new EmbedCommand(),
+        new ClassifyCommand(),
         new TokenizeCommand(),
+        new PreprocessCommand(),
         new QuickstartCommand(),
     ];
 
