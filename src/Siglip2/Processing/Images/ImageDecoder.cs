@@ -1,0 +1,98 @@
+using SkiaSharp;
+
+namespace Siglip2.Processing.Images;
+
+/// <summary>
+/// Decodes JPEG, PNG, WebP, BMP and GIF (first frame) files into 8-bit RGB with SkiaSharp, matching
+/// <c>PIL.Image.open(path).convert("RGB")</c>: grayscale is replicated to three channels, palettes are expanded,
+/// alpha is dropped (not composited onto a background; pixels are read unpremultiplied so fully transparent
+/// pixels keep their colour), no ICC colour management is applied. The EXIF orientation is applied unless
+/// <see cref="ImageDecodeOptions.ApplyExifOrientation"/> is off. Every failure is a <see cref="Siglip2Exception"/>
+/// naming the file.
+/// </summary>
+public static class ImageDecoder
+{
+    private static readonly SKEncodedImageFormat[] SupportedFormats =
+    [
+        SKEncodedImageFormat.Jpeg, SKEncodedImageFormat.Png, SKEncodedImageFormat.Webp,
+        SKEncodedImageFormat.Bmp, SKEncodedImageFormat.Gif,
+    ];
+
+    /// <summary>Reads and decodes an image file.</summary>
+    public static RgbImage DecodeFile(string path, ImageDecodeOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] data;
+        try
+        {
+            data = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new Siglip2Exception($"Cannot read image '{path}': {e.Message} Check the path and its permissions.", e);
+        }
+        return Decode(data, path, options);
+    }
+
+    /// <summary>Decodes an encoded image held in memory; <paramref name="sourceName"/> names it in error messages.</summary>
+    public static RgbImage Decode(ReadOnlySpan<byte> encoded, string sourceName, ImageDecodeOptions? options = null)
+    {
+        options ??= ImageDecodeOptions.Default;
+        if (encoded.IsEmpty)
+            throw new Siglip2Exception($"Image '{sourceName}' is empty (0 bytes); give a JPEG, PNG, WebP, BMP or GIF file.");
+
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data);
+        if (codec == null)
+            throw new Siglip2Exception(
+                $"Image '{sourceName}' is not a readable image (unrecognised or corrupt header); give a JPEG, PNG, WebP, BMP or GIF file.");
+
+        if (Array.IndexOf(SupportedFormats, codec.EncodedFormat) < 0)
+            throw new Siglip2Exception(
+                $"Image '{sourceName}' is in {codec.EncodedFormat} format, which is not supported; convert it to JPEG, PNG, WebP, BMP or GIF.");
+
+        var info = codec.Info;
+        long pixelCount = (long)info.Width * info.Height;
+        if (info.Width <= 0 || info.Height <= 0)
+            throw new Siglip2Exception($"Image '{sourceName}' declares an empty size {info.Width}x{info.Height}; the file is corrupt.");
+        if (pixelCount > options.MaxPixels)
+            throw new Siglip2Exception(
+                $"Image '{sourceName}' is {info.Width}x{info.Height} = {pixelCount:N0} pixels, over the limit of {options.MaxPixels:N0} " +
+                "(a possible decompression bomb); downscale it first or raise ImageDecodeOptions.MaxPixels.");
+
+        // RGBA, unpremultiplied (alpha must not darken the colour), no colour space: no colour conversion.
+        var alpha = info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul;
+        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, alpha);
+        var rgba = new byte[pixelCount * 4];
+        SKCodecResult result;
+        unsafe
+        {
+            fixed (byte* p = rgba)
+                result = codec.GetPixels(target, (IntPtr)p, target.RowBytes, new SKCodecOptions(0));
+        }
+        if (result == SKCodecResult.IncompleteInput)
+            throw new Siglip2Exception($"Image '{sourceName}' is truncated (the data ends before the last pixel); re-download or re-export it.");
+        if (result != SKCodecResult.Success)
+            throw new Siglip2Exception($"Image '{sourceName}' could not be decoded ({Describe(result)}); the file is corrupt or uses an unsupported variant.");
+
+        var rgb = new byte[pixelCount * 3];
+        for (long i = 0, j = 0; i < pixelCount; i++, j += 4)
+        {
+            rgb[i * 3] = rgba[j];
+            rgb[i * 3 + 1] = rgba[j + 1];
+            rgb[i * 3 + 2] = rgba[j + 2];
+        }
+        var image = new RgbImage(info.Width, info.Height, rgb);
+        return options.ApplyExifOrientation ? ExifOrientation.Apply(image, (int)codec.EncodedOrigin) : image;
+    }
+
+    private static string Describe(SKCodecResult result) => result switch
+    {
+        SKCodecResult.IncompleteInput => "the data is truncated",
+        SKCodecResult.ErrorInInput => "the data is corrupt",
+        SKCodecResult.InvalidInput => "unrecognised or invalid data",
+        SKCodecResult.InvalidConversion => "its pixel format cannot be converted to RGB",
+        SKCodecResult.Unimplemented => "an unsupported variant of the format",
+        _ => result.ToString(),
+    };
+}
