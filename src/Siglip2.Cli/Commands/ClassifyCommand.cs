@@ -8,15 +8,15 @@ public sealed class ClassifyCommand : ICommand
 {
     public string Name => "classify";
     public string Summary => "zero-shot classification: sigmoid probability of each label (independent, not a softmax)";
-    public string Usage => $"""
-        usage: siglip2 classify --model DIR --image PATH|DIR ... --labels "cat,dog,..." [--template "this is a photo of {{}}."] [options]
+    public string Usage => $$"""
+        usage: siglip2 classify --model DIR --image PATH|DIR ... --labels "cat,dog,..." [--template "this is a photo of {}."] [options]
 
           --labels LIST     comma-separated labels (or repeat --labels)
-          --template T      prompt with {{}} for the label (default "this is a photo of {{}}.")
+          --template T      prompt with {} for the label (default "this is a photo of {}.")
           --top K           show the K most probable labels per image (default: all)
-          --json            JSON: [{{"path", "labels": [{{"label", "probability", "logit"}}]}}], sorted by probability
-        {ModelOptions.Help}
-        {TextOptions.Help}
+          --json            JSON: [{"path", "labels": [{"label", "probability", "logit"}]}], sorted by probability
+        {{ModelOptions.Help}}
+        {{TextOptions.Help}}
         SigLIP scores every (image, label) pair with its own sigmoid, so the probabilities of one image need not
         sum to 1: each says how well that label alone matches.
         example: siglip2 classify --model tests/fixtures/siglip-tiny --image tests/fixtures/siglip-tiny --labels "red,green,blue"

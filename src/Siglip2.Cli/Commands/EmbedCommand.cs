@@ -10,15 +10,15 @@ public sealed class EmbedCommand : ICommand
 {
     public string Name => "embed";
     public string Summary => "image and/or text embeddings (L2-normalised), optionally saved as safetensors";
-    public string Usage => $"""
+    public string Usage => $$"""
         usage: siglip2 embed --model DIR [--image PATH|DIR ...] [--text STR ...] [--output FILE] [options]
 
           --image PATH|DIR  image file, or a folder of images (jpg, png, webp, bmp, gif); repeatable
           --text STR        a text; repeatable
           --output FILE     write image_embeds and/or text_embeds (float32, input order) to FILE.safetensors
-          --json            JSON: {{"images": [{{"path", "embedding"}}], "texts": [{{"text", "embedding"}}]}}
-        {ModelOptions.Help}
-        {TextOptions.Help}
+          --json            JSON: {"images": [{"path", "embedding"}], "texts": [{"text", "embedding"}]}
+        {{ModelOptions.Help}}
+        {{TextOptions.Help}}
         example: siglip2 embed --model tests/fixtures/siglip-tiny --image tests/fixtures/siglip-tiny --output embeds.safetensors
         """;
 

@@ -48,6 +48,12 @@ public sealed class SiglipTextTransformer : nn.Module
         using (var scope = NewDisposeScope())
         {
             var ids = inputIds.to_type(ScalarType.Int64);
+            if (ids.numel() > 0)
+            {
+                long max = ids.max().item<long>(), min = ids.min().item<long>();
+                if (min < 0 || max >= Config.VocabSize)
+                    throw new Siglip2Exception($"token id {(min < 0 ? min : max)} is outside this text tower's vocabulary of {Config.VocabSize} (does the tokenizer belong to this checkpoint?)");
+            }
             var tok = TokenEmbedding.forward(ids);
             var pos = PositionEmbedding.weight!.narrow(0, 0, length).unsqueeze(0);
             embeddings = (tok + pos).MoveToOuterDisposeScope();
