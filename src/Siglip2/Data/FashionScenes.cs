@@ -1,0 +1,227 @@
+namespace Siglip2.Data;
+
+/// <summary>
+/// The FashionScenes generator: scene i of a split is made on demand from (config, split, i) alone, so the
+/// stream is reproducible, order- and thread-independent, and needs no storage. Train scenes draw items
+/// from the 60 000 Fashion-MNIST training images, held-out scenes from the 10 000 test images.
+/// </summary>
+public sealed class FashionScenes
+{
+    /// <summary>Items are cropped to their source pixels at or above this gray value before scaling.</summary>
+    private const int CropThreshold = 16;
+    /// <summary>Smallest RGB distance between an item colour and the background it sits on.</summary>
+    private const double MinContrast = 120;
+    private const int PlacementAttempts = 30;
+
+    private readonly CaptionLanguage[] _others;
+    private readonly bool _hasEnglish;
+    private readonly PixelBox[] _sourceCrops;
+
+    public FashionScenesConfig Config { get; }
+    public SceneSplit Split { get; }
+    public FashionMnistImages Source { get; }
+
+    /// <summary>A generator over <paramref name="data"/>'s train part (Train) or test part (HeldOut).</summary>
+    public FashionScenes(FashionMnist data, FashionScenesConfig config, SceneSplit split)
+        : this(split == SceneSplit.Train ? data.Train : data.Test, config)
+    {
+    }
+
+    /// <summary>A generator over one Fashion-MNIST part: the train part gives train scenes, the test part held-out scenes.</summary>
+    public FashionScenes(FashionMnistImages source, FashionScenesConfig config)
+    {
+        config.Validate();
+        Config = config;
+        Source = source;
+        Split = source.Part == FashionMnistPart.Train ? SceneSplit.Train : SceneSplit.HeldOut;
+        var languages = config.Languages.Select(CaptionLanguages.Get).Distinct().ToArray();
+        _hasEnglish = languages.Contains(CaptionLanguages.English);
+        _others = languages.Where(l => l != CaptionLanguages.English).ToArray();
+        _sourceCrops = new PixelBox[source.Count];
+        for (int i = 0; i < source.Count; i++)
+            _sourceCrops[i] = SceneRenderer.ContentBounds(source.Image(i), FashionMnist.ImageSide, FashionMnist.ImageSide, CropThreshold);
+    }
+
+    /// <summary>Scenes start .. start+count−1, made lazily one at a time.</summary>
+    public IEnumerable<Scene> Stream(long start, long count)
+    {
+        for (long i = start; i < start + count; i++) yield return Generate(i);
+    }
+
+    /// <summary>Scene <paramref name="index"/> (any non-negative number; the stream is unbounded).</summary>
+    public Scene Generate(long index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        var random = new SceneRandom(Config.Seed, (long)Split + 1, index);
+        bool gray = random.Chance(Config.GrayShare);
+        bool single = random.Chance(Config.SingleItemShare) || Config.MaxItems == 1;
+        var language = PickLanguage(random);
+        if (gray) return GenerateGray(index, random, language);
+        return GenerateTinted(index, random, language, single ? 1 : random.NextInclusive(2, Config.MaxItems));
+    }
+
+    private CaptionLanguage PickLanguage(SceneRandom random)
+    {
+        bool english = _hasEnglish && (_others.Length == 0 || random.Chance(Config.EnglishShare));
+        return english ? CaptionLanguages.English : _others[random.Next(_others.Length)];
+    }
+
+    private int PickSource(SceneRandom random)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            int index = random.Next(Source.Count);
+            if (!_sourceCrops[index].IsEmpty || attempt >= 100) return index;
+        }
+    }
+
+    private Scene GenerateGray(long index, SceneRandom random, CaptionLanguage language)
+    {
+        int side = random.NextInclusive(Config.MinLongSide, Config.MaxLongSide);
+        for (int attempt = 0; ; attempt++)
+        {
+            int source = PickSource(random);
+            var gray = SceneRenderer.ResizeGray(Source.Image(source), FashionMnist.ImageSide, FashionMnist.ImageSide, side, side);
+            var box = SceneRenderer.ContentBounds(gray, side, side, SceneRenderer.MaskThreshold);
+            if (box.IsEmpty && attempt < 20) continue;
+            int classId = Source.Label(source);
+            var rgb = new byte[side * side * 3];
+            var mask = new byte[side * side];
+            for (int p = 0; p < gray.Length; p++)
+            {
+                rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = gray[p];
+                if (gray[p] >= SceneRenderer.MaskThreshold) mask[p] = (byte)(classId + 1);
+            }
+            var items = new[] { new SceneItem(classId, null, box, source) };
+            string caption = language.GrayItemCaption(classId, random);
+            return Finish(index, SceneKind.GrayOriginal, side, side, rgb, mask, items, language, caption);
+        }
+    }
+
+    private (int Width, int Height) CanvasSize(SceneRandom random)
+    {
+        double logMax = Math.Log(Config.MaxAspectRatio);
+        double aspect = Math.Exp(random.Uniform(-logMax, logMax));
+        double stretch = Math.Max(aspect, 1 / aspect);
+        int minLong = Math.Max(Config.MinLongSide, (int)Math.Ceiling(Config.MinShortSide * stretch - 1e-9));
+        int longSide = random.NextInclusive(Math.Min(minLong, Config.MaxLongSide), Config.MaxLongSide);
+        // Rounding the short side up keeps the ratio within [1/MaxAspectRatio, MaxAspectRatio].
+        int shortSide = Math.Clamp((int)Math.Ceiling(longSide / stretch - 1e-9), Config.MinShortSide, longSide);
+        return aspect >= 1 ? (longSide, shortSide) : (shortSide, longSide);
+    }
+
+    private Background PickBackground(SceneRandom random)
+    {
+        bool dark = random.Chance(0.4);
+        Rgb Color() => dark
+            ? new((byte)random.NextInclusive(0, 90), (byte)random.NextInclusive(0, 90), (byte)random.NextInclusive(0, 90))
+            : new((byte)random.NextInclusive(160, 255), (byte)random.NextInclusive(160, 255), (byte)random.NextInclusive(160, 255));
+        var style = (BackgroundStyle)random.Next(3);
+        var first = Color();
+        var second = style == BackgroundStyle.Gradient ? Color() : first;
+        return new Background(style, first, second, random.Next(3), random.NextInclusive(4, 20));
+    }
+
+    private Scene GenerateTinted(long index, SceneRandom random, CaptionLanguage language, int itemCount)
+    {
+        var (width, height) = CanvasSize(random);
+        var background = PickBackground(random);
+        var rgb = new byte[width * height * 3];
+        var mask = new byte[width * height];
+        SceneRenderer.FillBackground(rgb, width, height, background, random);
+        var contrasting = ColorPalette.Colors.Where(c => background.Mean.DistanceTo(c) >= MinContrast).ToArray();
+
+        var items = new List<SceneItem>(itemCount);
+        var placed = new List<PixelBox>(itemCount);
+        int shortSide = Math.Min(width, height), longSide = Math.Max(width, height);
+        int largest = itemCount == 1 ? shortSide : Math.Min(shortSide, Math.Max(Config.MinItemSide, (int)(longSide * 0.6)));
+        // Extra tries only while the scene is still empty (an item too faint to leave mask pixels).
+        for (int k = 0; k < itemCount || (items.Count == 0 && k < itemCount + 20); k++)
+        {
+            int source = PickSource(random);
+            int classId = Source.Label(source);
+            var colors = contrasting.Where(c => !items.Any(i => i.ClassId == classId && i.ColorId == c.Id)).ToArray();
+            if (colors.Length == 0) continue;
+            var color = colors[random.Next(colors.Length)];
+            var crop = _sourceCrops[source];
+            if (crop.IsEmpty) continue;
+            if (!TryPlace(random, crop, width, height, largest, placed, out var rect)) continue;
+            var cropped = SceneRenderer.Crop(Source.Image(source), FashionMnist.ImageSide, crop);
+            var resized = SceneRenderer.ResizeGray(cropped, crop.Width, crop.Height, rect.Width, rect.Height);
+            var content = SceneRenderer.ContentBounds(resized, rect.Width, rect.Height, SceneRenderer.MaskThreshold);
+            if (content.IsEmpty) continue;
+            SceneRenderer.CompositeTinted(rgb, mask, width, resized, rect.Width, rect.Height, rect.X0, rect.Y0, color, (byte)(classId + 1));
+            placed.Add(rect);
+            items.Add(new SceneItem(classId, color.Id,
+                new PixelBox(rect.X0 + content.X0, rect.Y0 + content.Y0, rect.X0 + content.X1, rect.Y0 + content.Y1), source));
+        }
+
+        items.Sort((a, b) => a.Box.X0 != b.Box.X0 ? a.Box.X0.CompareTo(b.Box.X0) : a.Box.Y0.CompareTo(b.Box.Y0));
+        var descriptions = items.Select(i => i.Description).ToArray();
+        SceneKind kind = items.Count == 1 ? SceneKind.SingleItem : SceneKind.MultiItem;
+        string caption;
+        if (items.Count == 1)
+            caption = language.SingleItemCaption(descriptions[0], random);
+        else if (items.Count == 2 && random.Chance(Config.RelationShare))
+        {
+            int subject = random.Next(2);
+            var relation = Relation(items[subject].Box, items[1 - subject].Box, random);
+            caption = language.RelationCaption(descriptions[subject], relation, descriptions[1 - subject], random);
+        }
+        else
+            caption = language.MultiItemCaption(descriptions, random);
+        return Finish(index, kind, width, height, rgb, mask, items, language, caption);
+    }
+
+    /// <summary>
+    /// Picks a scale and position for an item whose rectangle keeps a one-pixel gap to those already placed;
+    /// the allowed size shrinks after failed attempts. False when no place is found.
+    /// </summary>
+    private bool TryPlace(SceneRandom random, PixelBox crop, int width, int height, int largest, List<PixelBox> placed, out PixelBox rect)
+    {
+        int cropLong = Math.Max(crop.Width, crop.Height);
+        for (int attempt = 0; attempt < PlacementAttempts; attempt++)
+        {
+            int limit = Math.Max(Config.MinItemSide, (int)(largest * Math.Pow(0.93, attempt)));
+            int target = random.NextInclusive(Config.MinItemSide, limit);
+            double scale = (double)target / cropLong;
+            int w = Math.Clamp((int)Math.Round(crop.Width * scale), 1, width);
+            int h = Math.Clamp((int)Math.Round(crop.Height * scale), 1, height);
+            int x = random.Next(width - w + 1), y = random.Next(height - h + 1);
+            var candidate = new PixelBox(x, y, x + w, y + h);
+            if (placed.Any(p => p.Overlaps(candidate, gap: 1))) continue;
+            rect = candidate;
+            return true;
+        }
+        rect = default;
+        return false;
+    }
+
+    /// <summary>How box a lies relative to box b (they are disjoint, so at least one relation holds).</summary>
+    private static SpatialRelation Relation(PixelBox a, PixelBox b, SceneRandom random)
+    {
+        var holds = new List<SpatialRelation>(2);
+        if (a.X1 <= b.X0) holds.Add(SpatialRelation.LeftOf);
+        if (b.X1 <= a.X0) holds.Add(SpatialRelation.RightOf);
+        if (a.Y1 <= b.Y0) holds.Add(SpatialRelation.Above);
+        if (b.Y1 <= a.Y0) holds.Add(SpatialRelation.Below);
+        if (holds.Count == 0) throw new InvalidOperationException($"boxes {a} and {b} overlap");
+        return holds[random.Next(holds.Count)];
+    }
+
+    private Scene Finish(long index, SceneKind kind, int width, int height, byte[] rgb, byte[] mask,
+        IReadOnlyList<SceneItem> items, CaptionLanguage language, string caption)
+    {
+        var referring = new RegionText[items.Count];
+        var regionCaptions = new RegionText[items.Count];
+        for (int i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            bool classIsUnique = items.Count(other => other.ClassId == item.ClassId) == 1;
+            referring[i] = new RegionText(i, item.Box,
+                language.Description(classIsUnique ? new ItemDescription(item.ClassId, null) : item.Description));
+            regionCaptions[i] = new RegionText(i, item.Box, language.Description(item.Description));
+        }
+        return new Scene(Split, index, kind, width, height, rgb, mask, items, language.Code, caption, referring, regionCaptions);
+    }
+}

@@ -1,0 +1,82 @@
+namespace Siglip2.Data;
+
+/// <summary>
+/// Everything that shapes a FashionScenes stream. Scene i of a split is a pure function of (this config, split, i).
+/// Shares are probabilities per scene; sizes are pixels.
+/// </summary>
+public sealed record FashionScenesConfig
+{
+    /// <summary>Seed of every random choice (layout, colours, background, language, caption template).</summary>
+    public long Seed { get; init; }
+
+    /// <summary>Range of the canvas's longer side.</summary>
+    public int MinLongSide { get; init; } = 28;
+    public int MaxLongSide { get; init; } = 112;
+
+    /// <summary>The canvas's shorter side is never below this (keeps items recognisable on 4:1 canvases).</summary>
+    public int MinShortSide { get; init; } = 16;
+
+    /// <summary>Width/height lies in [1/MaxAspectRatio, MaxAspectRatio], log-uniformly.</summary>
+    public double MaxAspectRatio { get; init; } = 4.0;
+
+    /// <summary>Most items in a multi-item scene (2..4 are drawn uniformly; fewer when they do not fit).</summary>
+    public int MaxItems { get; init; } = 4;
+
+    /// <summary>Smallest longer side of a placed item.</summary>
+    public int MinItemSide { get; init; } = 12;
+
+    /// <summary>Share of <see cref="SceneKind.GrayOriginal"/> scenes: one untinted item filling a square black canvas.</summary>
+    public double GrayShare { get; init; } = 0.2;
+
+    /// <summary>Share of the other (tinted) scenes that hold one item; the rest hold 2..<see cref="MaxItems"/>.
+    /// With the defaults: 20 % gray, 32 % tinted single-item, 48 % multi-item scenes.</summary>
+    public double SingleItemShare { get; init; } = 0.4;
+
+    /// <summary>Share of two-item scenes whose caption states a spatial relation instead of listing the items.</summary>
+    public double RelationShare { get; init; } = 0.5;
+
+    /// <summary>Share of English captions; the rest is spread evenly over the other <see cref="Languages"/>.</summary>
+    public double EnglishShare { get; init; } = 0.9;
+
+    /// <summary>Caption languages (ISO 639-1 codes of <see cref="CaptionLanguages"/>).</summary>
+    public IReadOnlyList<string> Languages { get; init; } = CaptionLanguages.Codes;
+
+    /// <summary>Grid size of the location text written for boxes (see <see cref="LocationTokens"/>).</summary>
+    public int LocationBins { get; init; } = 100;
+    public LocationFormat LocationFormat { get; init; } = LocationFormat.Digits;
+
+    public LocationTokens CreateLocationTokens() => new(LocationBins, LocationFormat);
+
+    /// <summary>Throws a one-line <see cref="Siglip2Exception"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (MinLongSide < 8 || MaxLongSide < MinLongSide || MaxLongSide > 4096)
+            Fail($"long side range {MinLongSide}..{MaxLongSide} is invalid; use 8 <= MinLongSide <= MaxLongSide <= 4096 (default 28..112)");
+        if (MinShortSide < 4 || MinShortSide > MaxLongSide)
+            Fail($"MinShortSide {MinShortSide} is invalid; use 4..MaxLongSide ({MaxLongSide})");
+        if (!(MaxAspectRatio >= 1.0) || MaxAspectRatio * MinShortSide > MaxLongSide + 1e-9)
+            Fail($"MaxAspectRatio {MaxAspectRatio} is invalid; use 1..MaxLongSide/MinShortSide ({(double)MaxLongSide / MinShortSide:0.##})");
+        if (MaxItems < 1 || MaxItems > 4)
+            Fail($"MaxItems {MaxItems} is invalid; use 1..4");
+        if (MinItemSide < 4 || MinItemSide > MinShortSide)
+            Fail($"MinItemSide {MinItemSide} is invalid; use 4..MinShortSide ({MinShortSide})");
+        CheckShare(GrayShare, nameof(GrayShare));
+        CheckShare(SingleItemShare, nameof(SingleItemShare));
+        CheckShare(RelationShare, nameof(RelationShare));
+        CheckShare(EnglishShare, nameof(EnglishShare));
+        if (Languages.Count == 0) Fail("no caption language given; use some of " + string.Join(", ", CaptionLanguages.Codes));
+        foreach (var code in Languages) CaptionLanguages.Get(code);
+        bool hasEnglish = Languages.Contains("en", StringComparer.OrdinalIgnoreCase);
+        if (EnglishShare > 0 && !hasEnglish) Fail($"EnglishShare is {EnglishShare} but 'en' is not among the caption languages");
+        if (EnglishShare < 1 && !Languages.Any(c => !c.Equals("en", StringComparison.OrdinalIgnoreCase)))
+            Fail($"EnglishShare is {EnglishShare} but no other caption language is given");
+        CreateLocationTokens();
+    }
+
+    private static void CheckShare(double value, string name)
+    {
+        if (!(value >= 0 && value <= 1)) Fail($"{name} {value} is invalid; use a share between 0 and 1");
+    }
+
+    private static void Fail(string message) => throw new Siglip2Exception("FashionScenes config: " + message);
+}

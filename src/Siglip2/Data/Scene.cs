@@ -1,0 +1,23 @@
+namespace Siglip2.Data;
+
+/// <summary>
+/// One generated FashionScenes example.
+/// <para><see cref="Rgb"/>: Height×Width×3 bytes, row-major (HWC). <see cref="ClassMask"/>: Height×Width bytes,
+/// 0 = background, 1 + class id where an item covers the pixel.</para>
+/// <para><see cref="ReferringExpressions"/>: the shortest text that singles each item out (the bare class name when
+/// the class occurs once in the scene, else colour + class) → its box, for "text → box" training.
+/// <see cref="RegionCaptions"/>: each item's box → its full description (colour + class), for "box → text".</para>
+/// </summary>
+public sealed record Scene(
+    SceneSplit Split,
+    long Index,
+    SceneKind Kind,
+    int Width,
+    int Height,
+    byte[] Rgb,
+    byte[] ClassMask,
+    IReadOnlyList<SceneItem> Items,
+    string Language,
+    string Caption,
+    IReadOnlyList<RegionText> ReferringExpressions,
+    IReadOnlyList<RegionText> RegionCaptions);
