@@ -1,0 +1,132 @@
+using Siglip2.Configuration;
+using Siglip2.Data;
+
+namespace Siglip2.Training;
+
+/// <summary>
+/// A whole FashionScenes experiment in one readable record: model shape, data mix, tokenizer, optimisation.
+/// <see cref="Presets"/> holds the named ones (`siglip2 train --preset NAME`).
+/// </summary>
+public sealed record TrainingRecipe
+{
+    public required string Name { get; init; }
+    public required string Description { get; init; }
+
+    // ---- image tower ----
+    public bool Naflex { get; init; }
+    public int ImageSize { get; init; } = 28;          // fixed resolution: square side
+    public int PatchSize { get; init; } = 7;
+    public int MaxNumPatches { get; init; } = 16;      // NaFlex: patches per image
+    public int VisionWidth { get; init; } = 128;
+    public int VisionDepth { get; init; } = 4;
+    public int VisionHeads { get; init; } = 4;
+    public int VisionMlp { get; init; } = 512;
+
+    // ---- text tower ----
+    public int TextWidth { get; init; } = 128;
+    public int TextDepth { get; init; } = 2;
+    public int TextHeads { get; init; } = 4;
+    public int TextMlp { get; init; } = 512;
+    public int TextLength { get; init; } = 24;
+    public int VocabSize { get; init; } = 2048;
+
+    // ---- data ----
+    public FashionScenesConfig Scenes { get; init; } = new() { GrayShare = 0.5, SingleItemShare = 0.6, MaxItems = 3, MaxLongSide = 84 };
+    public int TokenizerCorpusScenes { get; init; } = 20_000;
+
+    // ---- optimisation ----
+    public int BatchSize { get; init; } = 512;
+    public long Steps { get; init; } = 400;
+    public double LearningRate { get; init; } = 1e-3;
+    public double WarmupShare { get; init; } = 0.05;
+    public double WeightDecay { get; init; } = 1e-4;
+    public double GradClipNorm { get; init; } = 1.0;
+    public long Seed { get; init; }
+
+    public Siglip2Config ModelConfig(int vocabSize) => new()
+    {
+        ModelType = Naflex ? Siglip2Config.NaflexModelType : Siglip2Config.FixedModelType,
+        Text = new TextConfig
+        {
+            ModelType = Naflex ? "siglip2_text_model" : "siglip_text_model",
+            VocabSize = vocabSize, HiddenSize = TextWidth, IntermediateSize = TextMlp, NumHiddenLayers = TextDepth,
+            NumAttentionHeads = TextHeads, MaxPositionEmbeddings = TextLength, ProjectionSize = VisionWidth,
+            PadTokenId = 0, EosTokenId = 1, BosTokenId = 2,
+        },
+        Vision = new VisionConfig
+        {
+            ModelType = Naflex ? VisionConfig.NaflexModelType : VisionConfig.FixedModelType,
+            HiddenSize = VisionWidth, IntermediateSize = VisionMlp, NumHiddenLayers = VisionDepth, NumAttentionHeads = VisionHeads,
+            ImageSize = ImageSize, PatchSize = PatchSize, NumPatches = Naflex ? MaxNumPatches : 256,
+        },
+    };
+
+    public TrainingOptions Options() => new()
+    {
+        Seed = Seed,
+        Schedule = new LearningRateSchedule(LearningRate, Math.Max(1, (long)Math.Round(Steps * WarmupShare)), Steps),
+        WeightDecay = WeightDecay,
+        GradClipNorm = GradClipNorm,
+    };
+
+    /// <summary>preprocessor_config.json of the trained checkpoint (the official SigLIP 2 settings: bilinear, mean = std = 0.5).</summary>
+    public string PreprocessorConfigJson() => Naflex
+        ? $$"""
+          {
+            "do_convert_rgb": null, "do_normalize": true, "do_rescale": true, "do_resize": true,
+            "image_mean": [0.5, 0.5, 0.5], "image_processor_type": "Siglip2ImageProcessor", "image_std": [0.5, 0.5, 0.5],
+            "max_num_patches": {{MaxNumPatches}}, "patch_size": {{PatchSize}}, "resample": 2, "rescale_factor": 0.00392156862745098
+          }
+          """
+        : $$"""
+          {
+            "do_convert_rgb": null, "do_normalize": true, "do_rescale": true, "do_resize": true,
+            "image_mean": [0.5, 0.5, 0.5], "image_processor_type": "SiglipImageProcessor", "image_std": [0.5, 0.5, 0.5],
+            "resample": 2, "rescale_factor": 0.00392156862745098, "size": {"height": {{ImageSize}}, "width": {{ImageSize}}}
+          }
+          """;
+
+    /// <summary>tokenizer_config.json of the trained checkpoint: the SigLIP 2 rule (no BOS, EOS appended, right padding).</summary>
+    public string TokenizerConfigJson() => $$"""
+        {
+          "add_bos_token": false, "add_eos_token": true, "bos_token": "<bos>", "eos_token": "<eos>", "pad_token": "<pad>",
+          "unk_token": "<unk>", "model_max_length": {{TextLength}}, "padding_side": "right", "tokenizer_class": "GemmaTokenizer",
+          "model_input_names": ["input_ids"]
+        }
+        """;
+
+    public static IReadOnlyList<TrainingRecipe> Presets { get; } =
+    [
+        new()
+        {
+            Name = "tiny",
+            Description = "default: ViT p7 w128 d4 at 28×28, text w128 d2, batch 512 — about 10 minutes of training on 2 cores",
+        },
+        new()
+        {
+            Name = "tiny-naflex",
+            Description = "the tiny model with a NaFlex image tower (aspect-preserving, 16 patches of 7×7)",
+            Naflex = true, MaxNumPatches = 16,
+        },
+        new()
+        {
+            Name = "small",
+            Description = "quality preset: ViT p7 w192 d6 at 28×28, text w192 d3, longer schedule — about 80 minutes on 2 cores",
+            VisionWidth = 192, VisionDepth = 6, VisionHeads = 6, VisionMlp = 768,
+            TextWidth = 192, TextDepth = 3, TextHeads = 6, TextMlp = 768,
+            Steps = 2400,
+        },
+        new()
+        {
+            Name = "smoke",
+            Description = "a few steps of a very small model, for checking the pipeline (tests, CI)",
+            VisionWidth = 32, VisionDepth = 1, VisionHeads = 2, VisionMlp = 64,
+            TextWidth = 32, TextDepth = 1, TextHeads = 2, TextMlp = 64, VocabSize = 512, TokenizerCorpusScenes = 2000,
+            BatchSize = 32, Steps = 20, LearningRate = 3e-3,
+        },
+    ];
+
+    public static TrainingRecipe Get(string name) =>
+        Presets.FirstOrDefault(p => p.Name == name)
+        ?? throw new Siglip2Exception($"unknown training preset '{name}' (presets: {string.Join(", ", Presets.Select(p => p.Name))})");
+}
