@@ -1,0 +1,81 @@
+using System.Globalization;
+using ScottPlot;
+
+namespace Siglip2.Cli.Infrastructure;
+
+/// <summary>PNG charts of training curves and result tables (ScottPlot).</summary>
+public static class Plots
+{
+    /// <summary>Loss (and learning rate on a second axis) against step, from a trainer's loss_log.csv.</summary>
+    public static void LossCurve(string lossLogCsv, string pngPath, string title)
+    {
+        var steps = new List<double>();
+        var losses = new List<double>();
+        var lrs = new List<double>();
+        foreach (var line in File.ReadLines(lossLogCsv).Skip(1))
+        {
+            var f = line.Split(',');
+            if (f.Length < 3) continue;
+            steps.Add(double.Parse(f[0], CultureInfo.InvariantCulture));
+            losses.Add(double.Parse(f[1], CultureInfo.InvariantCulture));
+            lrs.Add(double.Parse(f[2], CultureInfo.InvariantCulture));
+        }
+        if (steps.Count == 0) return;
+        var plot = new Plot();
+        var loss = plot.Add.Scatter(steps.ToArray(), losses.ToArray());
+        loss.LegendText = "sigmoid loss";
+        loss.MarkerSize = 0;
+        var smooth = Smooth(losses, 25);
+        var s = plot.Add.Scatter(steps.ToArray(), smooth);
+        s.LegendText = "loss (moving average)";
+        s.MarkerSize = 0;
+        s.LineWidth = 2;
+        var lr = plot.Add.Scatter(steps.ToArray(), lrs.ToArray());
+        lr.LegendText = "learning rate";
+        lr.MarkerSize = 0;
+        lr.Axes.YAxis = plot.Axes.Right;
+        plot.Axes.Right.Label.Text = "learning rate";
+        plot.Title(title);
+        plot.XLabel("step");
+        plot.YLabel("loss");
+        plot.ShowLegend();
+        plot.SavePng(pngPath, 900, 500);
+    }
+
+    /// <summary>A grouped bar chart: one group per category, one bar per series.</summary>
+    public static void Bars(string pngPath, string title, string yLabel, IReadOnlyList<string> categories,
+        IReadOnlyList<(string Series, double[] Values)> series)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int n = series.Count;
+        for (int s = 0; s < n; s++)
+        {
+            var bars = new List<Bar>();
+            for (int c = 0; c < categories.Count; c++)
+                bars.Add(new Bar { Position = c * (n + 1) + s, Value = series[s].Values[c], FillColor = palette.GetColor(s) });
+            plot.Add.Bars(bars);
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[s].Series, FillColor = palette.GetColor(s) });
+        }
+        var ticks = categories.Select((c, i) => new Tick(i * (n + 1) + (n - 1) / 2.0, c)).ToArray();
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
+        plot.Title(title);
+        plot.YLabel(yLabel);
+        plot.Axes.Margins(bottom: 0);
+        plot.ShowLegend();
+        plot.SavePng(pngPath, 900, 500);
+    }
+
+    private static double[] Smooth(List<double> values, int window)
+    {
+        var result = new double[values.Count];
+        double sum = 0;
+        for (int i = 0; i < values.Count; i++)
+        {
+            sum += values[i];
+            if (i >= window) sum -= values[i - window];
+            result[i] = sum / Math.Min(i + 1, window);
+        }
+        return result;
+    }
+}
