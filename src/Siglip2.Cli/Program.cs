@@ -13,6 +13,8 @@ public static class Program
         new ClassifyCommand(),
         new TokenizeCommand(),
         new PreprocessCommand(),
+        new TrainCommand(),
+        new EvalCommand(),
         new QuickstartCommand(),
     ];
 

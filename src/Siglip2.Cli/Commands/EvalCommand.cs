@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Siglip2.Cli.Infrastructure;
+using Siglip2.Data;
+using Siglip2.Tasks;
+using Siglip2.Tasks.Evaluation;
+using Siglip2.Training;
+
+namespace Siglip2.Cli.Commands;
+
+/// <summary>`siglip2 eval`: zero-shot classification in every caption language and held-out retrieval.</summary>
+public sealed class EvalCommand : ICommand
+{
+    public string Name => "eval";
+    public string Summary => "evaluate a FashionScenes checkpoint: zero-shot (every language) and retrieval R@1/R@5";
+    public string Usage => """
+        usage: siglip2 eval --model DIR [--data DIR] [--languages en,de,...] [--limit N] [--scenes N] [--output FILE.json] [--json]
+
+          --model DIR       a checkpoint trained by `siglip2 train` (or any SigLIP checkpoint with its tokenizer)
+          --data DIR        the four Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist)
+          --languages LIST  caption languages for zero-shot (default: all ten)
+          --limit N         use the first N of the 10,000 test images (default: all)
+          --scenes N        held-out scenes for retrieval (default 1000)
+          --output FILE     where to write the JSON report (default DIR/eval.json; a markdown table goes beside it)
+          --json            print the JSON report instead of the table
+        """;
+
+    public int Run(IReadOnlyList<string> args)
+    {
+        var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size"], ["--json"]);
+        string model = a.Required("--model", "a checkpoint folder");
+        if (!Directory.Exists(model)) throw new Siglip2Exception($"model folder not found: {model}");
+        var languages = (a.Optional("--languages") ?? string.Join(",", CaptionLanguages.Codes)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var l in languages) CaptionLanguages.Get(l);
+        int? limit = a.Optional("--limit") is null ? null : a.Int("--limit", 10000, 1, 10000);
+        int scenes = a.Int("--scenes", 1000, 2, 10000);
+        string output = a.Optional("--output") ?? Path.Combine(model, "eval.json");
+        var report = Evaluate(model, a.Optional("--data"), languages, limit, scenes, a.Int("--batch-size", 256, 1, 4096));
+        Write(report, output);
+        if (a.Flag("--json")) Output.WriteJson(report);
+        else Console.WriteLine(report.ToMarkdown());
+        Output.Note($"wrote {output} and {Path.ChangeExtension(output, ".md")}");
+        return 0;
+    }
+
+    public static FashionEvaluationReport Evaluate(string model, string? dataDir, IReadOnlyList<string> languages, int? limit, int scenes, int batchSize = 256)
+    {
+        var data = FashionMnist.Load(dataDir);
+        using var pipeline = EmbeddingPipeline.Load(model, new EmbeddingPipelineOptions { BatchSize = batchSize });
+        var scenesConfig = ReadScenesConfig(model);
+        int total = Math.Min(limit ?? data.Test.Count, data.Test.Count);
+        using var bar = new ProgressReporter("zero-shot", total, "images");
+        return FashionEvaluation.Run(pipeline, data, languages, limit, scenes, scenesConfig, bar);
+    }
+
+    /// <summary>The scene settings the model was trained with (recipe.json), else the defaults.</summary>
+    private static FashionScenesConfig ReadScenesConfig(string model)
+    {
+        string path = Path.Combine(model, TrainingRun.RecipeFileName);
+        if (!File.Exists(path)) return new FashionScenesConfig();
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            if (doc.RootElement.TryGetProperty("Scenes", out var s))
+                return s.Deserialize<FashionScenesConfig>() ?? new FashionScenesConfig();
+        }
+        catch (JsonException) { }
+        return new FashionScenesConfig();
+    }
+
+    public static void Write(FashionEvaluationReport report, string jsonPath)
+    {
+        string? dir = Path.GetDirectoryName(Path.GetFullPath(jsonPath));
+        if (dir != null) Directory.CreateDirectory(dir);
+        File.WriteAllText(jsonPath, JsonSerializer.Serialize(report, Output.Json) + "\n");
+        File.WriteAllText(Path.ChangeExtension(jsonPath, ".md"), report.ToMarkdown());
+    }
+}
