@@ -24,7 +24,7 @@ public sealed class RandomBatchSource : ITrainingBatchSource
         _batchSize = batchSize;
         _textLength = textLength ?? config.Text!.MaxPositionEmbeddings;
         if (_textLength < 1 || _textLength > config.Text!.MaxPositionEmbeddings)
-            throw new Siglip2Exception($"text length must be between 1 and max_position_embeddings {config.Text.MaxPositionEmbeddings}, got {_textLength}");
+            throw new Siglip2Exception($"text length must be between 1 and max_position_embeddings {config.Text!.MaxPositionEmbeddings}, got {_textLength}");
         _seed = seed;
     }
 
