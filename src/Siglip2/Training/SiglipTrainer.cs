@@ -28,6 +28,11 @@ public sealed class SiglipTrainer : IDisposable
     public long Step { get; private set; }
     public long ImagesSeen { get; private set; }
 
+    /// <summary>(weight decay, parameter count) of each optimizer parameter group, as the optimizer holds them.</summary>
+    internal IReadOnlyList<(double WeightDecay, int Count)> GroupSummary =>
+        _optimizer.ParamGroups.Cast<AdamW.ParamGroup>()
+            .Select(g => (g.Options.weight_decay ?? double.NaN, g.Parameters.Count())).ToList();
+
     /// <summary>Trains <paramref name="model"/> as it is (e.g. pretrained weights, or after <see cref="ModelInitializer"/>).</summary>
     public SiglipTrainer(Siglip2Model model, TrainingOptions options) : this(model, options, ownsModel: false) { }
 

@@ -24,7 +24,7 @@ public sealed record TrainingState
     [JsonPropertyName("optimizer_parameters")] public required IReadOnlyList<string> OptimizerParameters { get; init; }
     [JsonPropertyName("learning_rate_next")] public double NextLearningRate { get; init; }
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public void Save(string folder) =>
         File.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(this, Json) + "\n");

@@ -1,4 +1,5 @@
 using Siglip2.Checkpoints;
+using Xunit.Abstractions;
 using Siglip2.Configuration;
 using Siglip2.Modeling;
 using Siglip2.Training;
@@ -7,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace Siglip2.Tests.Training;
 
-public class SiglipTrainerTests
+public class SiglipTrainerTests(ITestOutputHelper output)
 {
     private const int Classes = 8;
 
@@ -19,10 +20,11 @@ public class SiglipTrainerTests
         LossChunks = chunks,
     };
 
-    private static void AssertLossFalls(IReadOnlyList<TrainingStepReport> reports)
+    private void AssertLossFalls(IReadOnlyList<TrainingStepReport> reports)
     {
         double first = reports.Take(3).Average(r => r.Loss);
         double last = reports.TakeLast(5).Average(r => r.Loss);
+        output.WriteLine($"loss: first 3 steps {first:F4}, last 5 steps {last:F4}");
         Assert.True(last < 0.25 * first, $"loss went from {first} to {last}");
         Assert.All(reports, r => Assert.True(double.IsFinite(r.Loss) && r.Loss > 0));
     }
@@ -162,6 +164,9 @@ public class SiglipTrainerTests
                      "vision_model.embeddings.position_embedding.weight", "vision_model.post_layernorm.weight", "text_model.head.bias" })
             Assert.DoesNotContain(name, decayed);
         Assert.Equal(model.parameters().Count(), decay.Count + noDecay.Count);
+
+        using var trainer = new SiglipTrainer(model, Options() with { WeightDecay = 0.25 });
+        Assert.Equal([(0.25, decay.Count), (0.0, noDecay.Count)], trainer.GroupSummary);
     }
 
     [Fact]
