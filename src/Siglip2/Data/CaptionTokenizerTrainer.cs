@@ -49,7 +49,7 @@ public static class CaptionTokenizerTrainer
                 "--pad_id=0", "--eos_id=1", "--bos_id=2", "--unk_id=3",
                 "--pad_piece=<pad>", "--eos_piece=<eos>", "--bos_piece=<bos>", "--unk_piece=<unk>",
                 "--random_seed=" + ((uint)(seed & 0xFFFF_FFFF)).ToString(CultureInfo.InvariantCulture),
-                "--num_threads=1", "--input_sentence_size=0", "--shuffle_input_sentence=false",
+                "--num_threads=1", "--input_sentence_size=0", "--shuffle_input_sentence=false", "--hard_vocab_limit=false",
             };
             if (corpusOptions.LocationFormat == LocationFormat.LocTokens)
             {
@@ -134,7 +134,9 @@ public static class CaptionTokenizerTrainer
             string log = stderrTask.Result + stdoutTask.Result;
             if (process.ExitCode != 0 || !File.Exists(Path.Combine(workDir, "tokenizer.model")))
             {
-                string last = log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no output";
+                var lines = log.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                string last = lines.LastOrDefault(l => l.Contains("Internal:") || l.Contains("ERROR") || l.Contains("Vocabulary size"))
+                              ?? lines.LastOrDefault() ?? "no output";
                 throw new Siglip2Exception($"spm_train failed (exit code {process.ExitCode}): {last}");
             }
         }

@@ -121,7 +121,7 @@ public sealed record TrainingRecipe
             Name = "smoke",
             Description = "a few steps of a very small model, for checking the pipeline (tests, CI)",
             VisionWidth = 32, VisionDepth = 1, VisionHeads = 2, VisionMlp = 64,
-            TextWidth = 32, TextDepth = 1, TextHeads = 2, TextMlp = 64, VocabSize = 512, TokenizerCorpusScenes = 2000,
+            TextWidth = 32, TextDepth = 1, TextHeads = 2, TextMlp = 64, VocabSize = 1024, TokenizerCorpusScenes = 2000,
             BatchSize = 32, Steps = 20, LearningRate = 3e-3,
         },
     ];
