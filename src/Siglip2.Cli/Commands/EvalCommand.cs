@@ -38,7 +38,7 @@ public sealed class EvalCommand : ICommand
         Write(report, output);
         if (a.Flag("--json")) Output.WriteJson(report);
         else Console.WriteLine(report.ToMarkdown());
-        Output.Note($"wrote {output} and {Path.ChangeExtension(output, ".md")}");
+        Output.Note($"wrote {output}, {Path.ChangeExtension(output, ".md")} and {Path.ChangeExtension(output, ".png")}");
         return 0;
     }
 
@@ -73,5 +73,7 @@ public sealed class EvalCommand : ICommand
         if (dir != null) Directory.CreateDirectory(dir);
         File.WriteAllText(jsonPath, JsonSerializer.Serialize(report, Output.Json) + "\n");
         File.WriteAllText(Path.ChangeExtension(jsonPath, ".md"), report.ToMarkdown());
+        Plots.Bars(Path.ChangeExtension(jsonPath, ".png"), "Zero-shot top-1 on Fashion-MNIST test, by caption language", "top-1 (%)",
+            report.ZeroShot.Select(z => z.Language).ToList(), [("zero-shot top-1", report.ZeroShot.Select(z => 100 * z.Top1).ToArray())]);
     }
 }

@@ -6,6 +6,28 @@ namespace Siglip2.Cli.Infrastructure;
 /// <summary>PNG charts of training curves and result tables (ScottPlot).</summary>
 public static class Plots
 {
+    private static readonly object FontGate = new();
+    private static bool _fontsReady;
+
+    /// <summary>
+    /// SkiaSharp's self-contained Linux build does not ask fontconfig for fonts, so text would be blank: register the
+    /// DejaVu Sans files (Debian's fonts-dejavu-core) explicitly.
+    /// </summary>
+    private static void EnsureFonts()
+    {
+        lock (FontGate)
+        {
+            if (_fontsReady) return;
+            _fontsReady = true;
+            const string dir = "/usr/share/fonts/truetype/dejavu";
+            string regular = Path.Combine(dir, "DejaVuSans.ttf"), bold = Path.Combine(dir, "DejaVuSans-Bold.ttf");
+            if (!File.Exists(regular)) return;
+            Fonts.AddFontFile("DejaVu Sans", regular, bold: false, italic: false);
+            if (File.Exists(bold)) Fonts.AddFontFile("DejaVu Sans", bold, bold: true, italic: false);
+            Fonts.Default = "DejaVu Sans";
+        }
+    }
+
     /// <summary>Loss (and learning rate on a second axis) against step, from a trainer's loss_log.csv.</summary>
     public static void LossCurve(string lossLogCsv, string pngPath, string title)
     {
@@ -21,6 +43,7 @@ public static class Plots
             lrs.Add(double.Parse(f[2], CultureInfo.InvariantCulture));
         }
         if (steps.Count == 0) return;
+        EnsureFonts();
         var plot = new Plot();
         var loss = plot.Add.Scatter(steps.ToArray(), losses.ToArray());
         loss.LegendText = "sigmoid loss";
@@ -46,6 +69,7 @@ public static class Plots
     public static void Bars(string pngPath, string title, string yLabel, IReadOnlyList<string> categories,
         IReadOnlyList<(string Series, double[] Values)> series)
     {
+        EnsureFonts();
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         int n = series.Count;
