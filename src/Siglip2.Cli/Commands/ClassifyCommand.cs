@@ -19,7 +19,7 @@ public sealed class ClassifyCommand : ICommand
         {{TextOptions.Help}}
         SigLIP scores every (image, label) pair with its own sigmoid, so the probabilities of one image need not
         sum to 1: each says how well that label alone matches.
-        example: siglip2 classify --model tests/fixtures/siglip-tiny --image tests/fixtures/siglip-tiny --labels "red,green,blue"
+        example: siglip2 classify --model runs/quickstart --image runs/quickstart/samples --labels "sneaker,bag,dress,coat"
         """;
 
     public int Run(IReadOnlyList<string> args)
@@ -56,7 +56,8 @@ public sealed class ClassifyCommand : ICommand
         if (a.Flag("--json")) { Output.WriteJson(results); return 0; }
         foreach (var r in results)
         {
-            var table = new Table().Title(Markup.Escape(r.path));
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(r.path)}[/]");
+            var table = new Table();
             table.AddColumn("label");
             table.AddColumn(new TableColumn("probability").RightAligned());
             table.AddColumn(new TableColumn("logit").RightAligned());

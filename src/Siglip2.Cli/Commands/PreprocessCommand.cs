@@ -2,6 +2,7 @@ using Siglip2.Checkpoints;
 using Siglip2.Cli.Infrastructure;
 using Siglip2.Configuration;
 using Siglip2.Processing.Images;
+using Spectre.Console;
 
 namespace Siglip2.Cli.Commands;
 
@@ -64,6 +65,14 @@ public sealed class PreprocessCommand : ICommand
         }
         else
         {
+            var table = new Table();
+            table.AddColumn("image");
+            table.AddColumn("model input");
+            for (int i = 0; i < images.Count; i++)
+                table.AddRow(Markup.Escape(images[i]), batch.SpatialShapes is null
+                    ? $"{batch.PixelValuesShape[2]}×{batch.PixelValuesShape[3]} pixels"
+                    : $"{batch.SpatialShapes[2 * i]}×{batch.SpatialShapes[2 * i + 1]} patches of {pc.PatchSize}px ({batch.SpatialShapes[2 * i] * batch.SpatialShapes[2 * i + 1]} of {batch.PixelValuesShape[1]})");
+            AnsiConsole.Write(table);
             Output.Note($"wrote pixel_values [{string.Join(", ", batch.PixelValuesShape)}]{(batch.IsNaFlex ? ", pixel_attention_mask, spatial_shapes" : "")} for {images.Count} images to {output}");
         }
         return 0;
