@@ -45,7 +45,7 @@ public sealed class TrainCommand : ICommand
             Resume = a.Flag("--resume"),
             CheckpointEvery = a.Int("--checkpoint-every", 200, 1),
         });
-        Output.Note($"checkpoint in {result.OutputFolder} (step {result.LastStep} of {result.TotalSteps}); {result.ImagesPerSecond:0} images/s, {result.DataWaitShare:P0} of the time waiting for data");
+        Output.Note($"checkpoint in {result.OutputFolder} (step {result.LastStep} of {result.TotalSteps}); {result.ImagesPerSecond:0} images/s; data preparation (background thread) {result.DataPrepareShare:P0} of the wall time, of which the model waited {result.DataWaitShare:P0}");
         return 0;
     }
 

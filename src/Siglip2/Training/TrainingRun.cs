@@ -21,7 +21,7 @@ public sealed record TrainingRunOptions
 
 /// <summary>Summary of a finished (or capped) run.</summary>
 public sealed record TrainingRunResult(string OutputFolder, long FirstStep, long LastStep, long TotalSteps, double Seconds,
-    double ImagesPerSecond, double DataWaitShare, double FinalLoss, string LossLogPath);
+    double ImagesPerSecond, double DataWaitShare, double FinalLoss, string LossLogPath, double DataPrepareShare = 0);
 
 /// <summary>
 /// One FashionScenes training run end to end: tokenizer (SentencePiece, trained on the captions), checkpoint files
@@ -84,7 +84,7 @@ public static class TrainingRun
         double seconds = clock.Elapsed.TotalSeconds;
         long images_ = steps.Sum(s => s.BatchSize);
         return new TrainingRunResult(output, first, trainer.Step, total, seconds, images_ / seconds,
-            source.WaitSeconds / seconds, steps.Count > 0 ? steps[^1].Loss : double.NaN, lossLog.Path);
+            source.WaitSeconds / seconds, steps.Count > 0 ? steps[^1].Loss : double.NaN, lossLog.Path, source.PrepareSeconds / seconds);
     }
 
     private sealed class CompositeProgress(params IProgress<TrainingStepReport>?[] targets) : IProgress<TrainingStepReport>
