@@ -6,15 +6,20 @@ namespace Siglip2.Modeling;
 /// <summary>softmax(q·kᵀ/√d + mask)·v over (B, H, S, D) tensors, fused or explicit.</summary>
 public static class ScaledDotProduct
 {
+    /// <summary>
+    /// Whether <paramref name="implementation"/> runs the fused kernel for <paramref name="dtype"/>. Auto picks what
+    /// `siglip2 bench` measured faster on CPU (docs/performance.md): fused for fp32/fp64, explicit for bf16/fp16.
+    /// </summary>
+    public static bool UsesFused(AttentionImplementation implementation, ScalarType dtype) => implementation switch
+    {
+        AttentionImplementation.Sdpa => true,
+        AttentionImplementation.Eager => false,
+        _ => dtype == ScalarType.Float32 || dtype == ScalarType.Float64,
+    };
+
     public static Tensor Compute(Tensor q, Tensor k, Tensor v, Tensor? additiveMask, AttentionImplementation implementation)
     {
-        bool fused = implementation switch
-        {
-            AttentionImplementation.Sdpa => true,
-            AttentionImplementation.Eager => false,
-            _ => q.dtype == ScalarType.Float32 || q.dtype == ScalarType.Float64,
-        };
-        if (fused)
+        if (UsesFused(implementation, q.dtype))
             return nn.functional.scaled_dot_product_attention(q, k, v, additiveMask, 0.0, false);
         using var scope = NewDisposeScope();
         double scale = 1.0 / Math.Sqrt(q.shape[^1]);
