@@ -121,6 +121,7 @@ public sealed class BenchCommand : ICommand
             attention_kernels = r.AttentionKernels.Select(k => new { shape = k.Shape, dtype = k.DType, masked = k.Masked, sdpa_ms = k.SdpaMs, eager_ms = k.EagerMs, faster = k.Faster, auto_uses = k.AutoPicks }),
             loads = r.Loads.Select(l => new { layout = l.Layout, file_dtype = l.FileDType, model_dtype = l.ModelDType, file_bytes = l.FileBytes, median_s = l.Timing.MedianMs / 1000, min_s = l.Timing.MinMs / 1000, max_s = l.Timing.MaxMs / 1000 }),
             peak_rss_bytes = r.PeakRssBytes,
+            load_averages = r.LoadAverages,
             peers = peers.Select(p => new { runtime = p.Runtime, tower = p.Tower, layout = p.Layout, dtype = p.DType, batch = p.Batch, items_per_s = p.ItemsPerSecond, gflops = p.Gflops, source = p.Source }),
             notes = r.Notes,
         });

@@ -40,7 +40,13 @@ public static class ParameterInitialization
     public static Embedding Embedding(long count, long dim)
     {
         if (_skipDtype is not { } dt) return nn.Embedding(count, dim);
-        return nn.Embedding_from_pretrained(torch.empty(count, dim, dt), freeze: false);
+        // libtorch's native Embedding always initialises its table in its constructor (Embedding_from_pretrained too,
+        // and it leaves the registered parameter pointing at that random table). So: a 1-row module, then the weight
+        // property set to the uninitialised table, which replaces both the native weight and the registered parameter
+        // (forward looks rows up in the weight; the row count is not checked).
+        var embedding = nn.Embedding(1, dim);
+        embedding.weight = new Parameter(torch.empty(count, dim, dt));
+        return embedding;
     }
 
     private sealed class Restore(ScalarType? previous) : IDisposable

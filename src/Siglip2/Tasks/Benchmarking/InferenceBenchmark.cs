@@ -45,7 +45,10 @@ public static class InferenceBenchmark
         var towerAttention = new List<BenchmarkCaseResult>();
         var kernels = new List<AttentionComparison.Result>();
         var loads = new List<CheckpointLoadResult>();
+        var loadAverages = new List<double>();
+        void Sample() { if (MachineInfo.LoadAverage() is { } l) loadAverages.Add(l); }
         void Say(string s) => options.Progress?.Invoke(s);
+        Sample();
 
         Say("ceiling: 1024³ matmul fp32 / bf16");
         foreach (var dt in DTypes) ceilings.Add(MatmulCeiling.Measure(dt));
@@ -66,6 +69,7 @@ public static class InferenceBenchmark
             else
                 RunRandomTowers(layout, options, raw, Say);
             GC.Collect();
+            Sample();
         }
 
         Say("ceiling again: 1024³ matmul fp32 / bf16");
@@ -87,6 +91,7 @@ public static class InferenceBenchmark
             Results = raw.Select(WithCeiling).ToList(),
             AttentionTowerResults = towerAttention.Select(WithCeiling).ToList(),
             PeakRssBytes = MachineInfo.PeakResidentBytes(),
+            LoadAverages = loadAverages,
         };
     }
 

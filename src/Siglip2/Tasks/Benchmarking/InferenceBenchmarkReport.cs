@@ -22,6 +22,9 @@ public sealed record InferenceBenchmarkReport(
     long? PeakRssBytes,
     IReadOnlyList<string> Notes)
 {
+    /// <summary>1-minute load averages sampled at the start and after each layout (other work on the machine skews timings).</summary>
+    public IReadOnlyList<double> LoadAverages { get; init; } = [];
+
     /// <summary>The ceiling used for ratios: the best median of the matmul measurements of that dtype in this run.</summary>
     public double CeilingGflops(string dtype) => Ceilings.Where(c => c.DType == dtype).Select(c => c.Gflops).DefaultIfEmpty(double.NaN).Max();
 

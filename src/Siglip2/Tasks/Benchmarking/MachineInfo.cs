@@ -30,6 +30,17 @@ public sealed record MachineInfo(string CpuModel, int LogicalCores, int TorchThr
     /// <summary>The process's peak resident set size in bytes (VmHWM in /proc/self/status), or null where unavailable.</summary>
     public static long? PeakResidentBytes() => ReadStatusKb("VmHWM:") is { } kb ? kb * 1024 : null;
 
+    /// <summary>The 1-minute load average (/proc/loadavg): how busy the machine was with other work.</summary>
+    public static double? LoadAverage()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>The process's current resident set size in bytes (VmRSS).</summary>
     public static long? ResidentBytes() => ReadStatusKb("VmRSS:") is { } kb ? kb * 1024 : null;
 

@@ -26,6 +26,8 @@ public static class PerformanceMarkdown
         md.AppendLine($"- machine: {m.CpuModel}, {m.LogicalCores} logical cores ({m.CpuFlags}), {m.OperatingSystem}");
         md.AppendLine($"- software: {m.Runtime}, TorchSharp-cpu / libtorch {m.TorchVersion}, {m.TorchThreads} intra-op threads");
         md.AppendLine($"- peak resident memory of the whole run: {Mb(r.PeakRssBytes)}");
+        if (r.LoadAverages.Count > 0)
+            md.AppendLine($"- machine load (1-min load average at the start and after each layout): {string.Join(", ", r.LoadAverages.Select(l => F(l, 1)))} — above {m.LogicalCores} other processes were competing for the cores, so absolute numbers are low and noisy; the ratios use the ceiling measured under the same load");
         md.AppendLine();
 
         md.AppendLine("## The machine's ceiling (same run)");
