@@ -16,6 +16,7 @@ public static class Program
         new TrainCommand(),
         new EvalCommand(),
         new QuickstartCommand(),
+        new BenchCommand(),
     ];
 
     public static int Main(string[] args)

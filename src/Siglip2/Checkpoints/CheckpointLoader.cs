@@ -9,7 +9,7 @@ namespace Siglip2.Checkpoints;
 /// <summary>Options for <see cref="CheckpointLoader"/>.</summary>
 public sealed record LoadOptions
 {
-    /// <summary>Dtype of the model's weights; null keeps float32. (bf16 stored weights are converted one tensor at a time.)</summary>
+    /// <summary>Dtype of the model's weights; null means float32. Stored tensors are converted one at a time (a bf16 file loaded as bf16 is copied as is).</summary>
     public ScalarType? DType { get; init; }
 }
 
@@ -36,9 +36,22 @@ public static class CheckpointLoader
         var files = OpenWeights(folder);
         try
         {
-            var model = new Siglip2Model(config);
-            if (options.DType is { } dt && dt != ScalarType.Float32) model.to(dt);
-            Fill(model, files, folder);
+            // Every weight comes from the files (Fill checks that), so the modules are built without random init
+            // and directly in the requested dtype; the few small tensors built otherwise are converted by to().
+            var dtype = options.DType ?? ScalarType.Float32;
+            Siglip2Model model;
+            using (ParameterInitialization.SkipRandomInit(dtype))
+                model = new Siglip2Model(config);
+            try
+            {
+                if (dtype != ScalarType.Float32) model.to(dtype);
+                Fill(model, files, folder);
+            }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
             model.eval();
             return model;
         }

@@ -149,16 +149,41 @@ public sealed class SafeTensorsFile : IDisposable
             CopyInto(info, destination);
             return;
         }
-        using var tmp = torch.empty(info.Shape, stored);
-        CopyInto(info, tmp);
-        destination.copy_(tmp.reshape(destination.shape));
+        if (!destination.is_contiguous() || info.ElementCount == 0)
+        {
+            using var tmp = torch.empty(info.Shape, stored);
+            CopyInto(info, tmp);
+            destination.copy_(tmp.reshape(destination.shape));
+            return;
+        }
+        // Dtype conversion in slices through one small buffer: no full-size temporary of the stored dtype.
+        using var flat = destination.view(-1);
+        long total = info.ElementCount, chunk = Math.Min(total, ConversionChunkElements);
+        long elementBytes = info.ByteLength / total;
+        using var buffer = torch.empty(chunk, stored);
+        for (long start = 0; start < total; start += chunk)
+        {
+            long n = Math.Min(chunk, total - start);
+            using var part = buffer.narrow(0, 0, n);
+            ReadRange(info, part.bytes, start * elementBytes);
+            using var target = flat.narrow(0, start, n);
+            target.copy_(part);
+        }
     }
 
-    private unsafe void CopyInto(SafeTensorInfo info, Tensor destination)
+    private const long ConversionChunkElements = 1 << 22;
+
+    private void CopyInto(SafeTensorInfo info, Tensor destination)
     {
         var dst = destination.bytes;
         if (dst.Length != info.ByteLength) throw new InvalidOperationException("destination byte size mismatch");
-        long offset = _dataStart + info.Begin;
+        ReadRange(info, dst, 0);
+    }
+
+    /// <summary>Reads dst.Length bytes of the tensor starting <paramref name="byteOffset"/> bytes into its data.</summary>
+    private void ReadRange(SafeTensorInfo info, Span<byte> dst, long byteOffset)
+    {
+        long offset = _dataStart + info.Begin + byteOffset;
         int done = 0;
         while (done < dst.Length)
         {

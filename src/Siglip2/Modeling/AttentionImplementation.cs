@@ -4,7 +4,7 @@ namespace Siglip2.Modeling;
 /// <summary>How the attention layers compute softmax(QKᵀ/√d + mask)·V.</summary>
 public enum AttentionImplementation
 {
-    /// <summary>Fused <c>scaled_dot_product_attention</c> for fp32, explicit matmul + softmax for bf16/fp16 (fastest measured on CPU).</summary>
+    /// <summary>The implementation measured fastest on CPU for the dtype (<see cref="ScaledDotProduct.UsesFused"/>): fused for fp32 and bf16, explicit for fp16.</summary>
     Auto,
     /// <summary>libtorch's fused <c>scaled_dot_product_attention</c>.</summary>
     Sdpa,

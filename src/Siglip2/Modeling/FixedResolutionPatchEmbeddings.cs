@@ -24,7 +24,7 @@ public sealed class FixedResolutionPatchEmbeddings : nn.Module
     {
         _config = c;
         patch_embedding = nn.Conv2d(c.NumChannels, c.HiddenSize, c.PatchSize, stride: c.PatchSize);
-        position_embedding = nn.Embedding(c.NumPositions, c.HiddenSize);
+        position_embedding = ParameterInitialization.Embedding(c.NumPositions, c.HiddenSize);
         RegisterComponents();
     }
 

@@ -73,7 +73,7 @@ public sealed class MultiheadAttentionPoolingHead : nn.Module
             in_proj_weight = new Parameter(torch.empty(3 * d, d));
             nn.init.xavier_uniform_(in_proj_weight);
             in_proj_bias = new Parameter(torch.zeros(3 * d));
-            out_proj = nn.Linear(d, d);
+            out_proj = ParameterInitialization.Linear(d, d);
             RegisterComponents();
         }
     }

@@ -28,10 +28,10 @@ public sealed class SiglipAttention : nn.Module
     {
         NumHeads = numHeads;
         HeadDim = hiddenSize / numHeads;
-        k_proj = nn.Linear(hiddenSize, hiddenSize);
-        v_proj = nn.Linear(hiddenSize, hiddenSize);
-        q_proj = nn.Linear(hiddenSize, hiddenSize);
-        out_proj = nn.Linear(hiddenSize, hiddenSize);
+        k_proj = ParameterInitialization.Linear(hiddenSize, hiddenSize);
+        v_proj = ParameterInitialization.Linear(hiddenSize, hiddenSize);
+        q_proj = ParameterInitialization.Linear(hiddenSize, hiddenSize);
+        out_proj = ParameterInitialization.Linear(hiddenSize, hiddenSize);
         RegisterComponents();
     }
 

@@ -18,8 +18,8 @@ public sealed class SiglipMlp : nn.Module<Tensor, Tensor>
 
     public SiglipMlp(int hiddenSize, int intermediateSize, HiddenActivation activation) : base(nameof(SiglipMlp))
     {
-        fc1 = nn.Linear(hiddenSize, intermediateSize);
-        fc2 = nn.Linear(intermediateSize, hiddenSize);
+        fc1 = ParameterInitialization.Linear(hiddenSize, intermediateSize);
+        fc2 = ParameterInitialization.Linear(intermediateSize, hiddenSize);
         _activation = activation;
         RegisterComponents();
     }

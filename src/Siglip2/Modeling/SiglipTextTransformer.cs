@@ -31,7 +31,7 @@ public sealed class SiglipTextTransformer : nn.Module
         embeddings = new TextEmbeddings(c);
         encoder = new SiglipEncoder(c.HiddenSize, c.IntermediateSize, c.NumAttentionHeads, c.NumHiddenLayers, c.LayerNormEps, c.HiddenAct);
         final_layer_norm = nn.LayerNorm(c.HiddenSize, c.LayerNormEps);
-        head = nn.Linear(c.HiddenSize, c.ProjectionSize);
+        head = ParameterInitialization.Linear(c.HiddenSize, c.ProjectionSize);
         RegisterComponents();
     }
 
@@ -83,8 +83,8 @@ public sealed class SiglipTextTransformer : nn.Module
 
         public TextEmbeddings(TextConfig c) : base(nameof(TextEmbeddings))
         {
-            token_embedding = nn.Embedding(c.VocabSize, c.HiddenSize);
-            position_embedding = nn.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
+            token_embedding = ParameterInitialization.Embedding(c.VocabSize, c.HiddenSize);
+            position_embedding = ParameterInitialization.Embedding(c.MaxPositionEmbeddings, c.HiddenSize);
             RegisterComponents();
         }
     }

@@ -1,0 +1,188 @@
+using System.Globalization;
+using System.Text.Json;
+using ScottPlot;
+using Siglip2.Cli.Infrastructure;
+using Siglip2.Tasks.Benchmarking;
+using Spectre.Console;
+
+namespace Siglip2.Cli.Commands;
+
+/// <summary>`siglip2 bench`: inference speed of real-size layouts against the machine's matmul ceiling; writes docs/performance.md.</summary>
+public sealed class BenchCommand : ICommand
+{
+    public string Name => "bench";
+    public string Summary => "measure inference speed (real-size random models) against the machine's limit";
+    public string Usage => """
+        usage: siglip2 bench [--quick] [--output FILE.md] [--peer FILE.json] [--temp DIR] [--json]
+
+          --quick           B/16@224 only, batch 8, fp32 and bf16 (a couple of minutes); writes no
+                            Markdown unless --output is given
+          --output FILE.md  where to write the report (a PNG chart FILE.png goes beside it);
+                            default for a full run: docs/performance.md of the repository
+          --peer FILE.json  numbers of bench/pytorch_peer.py to show beside ours
+          --temp DIR        folder for the temporary real-size checkpoints (default: system temp)
+          --json            print every measurement as JSON (an object with a "results" array)
+        The full run (B/16@224, B/16 NaFlex 256 and 1024, So400m/14@224; fp32 and bf16; batch 1, 8, 32)
+        takes about 10-15 minutes on 2 cores. Set SIGLIP2_THREADS to change the thread count.
+        example: siglip2 bench --quick
+        """;
+
+    /// <summary>Figures measured on this kind of machine (2 vCPU AMD EPYC, fp32, 2 threads) with other runtimes, for the report.</summary>
+    public static readonly IReadOnlyList<PeerResult> QuotedPeers =
+    [
+        new("PyTorch 1.13 eager", "image", "B/16@224", "fp32", 8, 2.39, 85, "quoted (issue)"),
+        new("PyTorch 1.13 eager", "image", "B/16@224", "fp32", 1, 1.11, null, "quoted (issue)"),
+        new("PyTorch 1.13 eager", "text", "B/16@224", "fp32", 8, 5.6, null, "quoted (issue)"),
+        new("PyTorch 1.13 eager", "text", "B/16@224", "fp32", 1, 3.1, null, "quoted (issue)"),
+        new("ONNX Runtime 1.31", "image", "B/16@224", "fp32", 8, 4.25, 150, "quoted (issue; its 1024³ fp32 matmul: 156–173 GFLOP/s)"),
+        new("ONNX Runtime 1.31", "image", "B/16@224", "fp32", 1, 4.06, null, "quoted (issue)"),
+        new("ONNX Runtime 1.31", "text", "B/16@224", "fp32", 8, 11.9, null, "quoted (issue)"),
+        new("ONNX Runtime 1.31", "text", "B/16@224", "fp32", 1, 11.4, null, "quoted (issue)"),
+    ];
+
+    public int Run(IReadOnlyList<string> args)
+    {
+        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp"], ["--quick", "--json"]);
+        if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
+        bool quick = a.Flag("--quick"), json = a.Flag("--json");
+        string? output = a.Optional("--output");
+        if (output is null && !quick) output = Path.Combine(RepositoryPaths.Root, "docs", "performance.md");
+        if (output != null && !output.EndsWith(".md", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--output must name a Markdown file ending in .md, got '{output}'");
+        string? peerFile = a.Optional("--peer");
+        var peers = new List<PeerResult>();
+        string? peerCommand = null;
+        if (peerFile != null) (peers, peerCommand) = ReadPeer(peerFile);
+        peers.AddRange(QuotedPeers);
+        string? temp = a.Optional("--temp");
+        if (temp != null && !Directory.Exists(temp)) throw new Siglip2Exception($"--temp folder not found: {temp}");
+
+        var report = InferenceBenchmark.Run(new InferenceBenchmarkOptions
+        {
+            Quick = quick,
+            TempFolder = temp,
+            Progress = s => Console.Error.WriteLine("bench: " + s),
+        });
+
+        string command = "./siglip2 bench" + (args.Count > 0 ? " " + string.Join(" ", args) : "");
+        if (output != null)
+        {
+            string dir = Path.GetDirectoryName(Path.GetFullPath(output))!;
+            Directory.CreateDirectory(dir);
+            string chart = Path.ChangeExtension(output, ".png");
+            Chart(report, chart);
+            File.WriteAllText(output, PerformanceMarkdown.Render(report, Path.GetFileName(chart), command, peers, peerCommand));
+            Console.Error.WriteLine($"bench: wrote {output} and {chart}");
+        }
+        if (json) WriteJson(report, peers);
+        else PrintTable(report);
+        return 0;
+    }
+
+    private static (List<PeerResult>, string?) ReadPeer(string path)
+    {
+        if (!File.Exists(path)) throw new Siglip2Exception($"--peer file not found: {path} (produce it with python3 bench/pytorch_peer.py --json {path})");
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            var root = doc.RootElement;
+            string runtime = root.GetProperty("runtime").GetString()!;
+            string? command = root.TryGetProperty("command", out var c) ? c.GetString() : null;
+            var list = root.GetProperty("results").EnumerateArray().Select(e => new PeerResult(runtime,
+                e.GetProperty("tower").GetString()!, e.GetProperty("layout").GetString()!, e.GetProperty("dtype").GetString()!,
+                e.GetProperty("batch").GetInt32(), e.GetProperty("items_per_s").GetDouble(),
+                e.TryGetProperty("gflops", out var g) ? g.GetDouble() : null, "measured: " + Path.GetFileName(path))).ToList();
+            return (list, command);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new Siglip2Exception($"{path}: not a bench/pytorch_peer.py result ({e.Message.Split('\n')[0]})");
+        }
+    }
+
+    private static void WriteJson(InferenceBenchmarkReport r, IReadOnlyList<PeerResult> peers)
+    {
+        object Case(BenchmarkCaseResult c) => new
+        {
+            tower = c.Tower, layout = c.Layout, dtype = c.DType, batch = c.Batch, attention = c.Attention, tokens = c.Tokens,
+            items_per_s = c.ItemsPerSecond, latency_ms = c.LatencyMs, min_ms = c.Timing.MinMs, max_ms = c.Timing.MaxMs,
+            q1_ms = c.Timing.Q1Ms, q3_ms = c.Timing.Q3Ms, repetitions = c.Timing.Count, gflop_per_item = c.GflopPerItem,
+            gflops = c.Gflops, ceiling_gflops = c.CeilingGflops, fraction_of_ceiling = c.FractionOfCeiling,
+            first_call_ms = c.FirstCallMs, peak_rss_bytes = c.PeakRssBytes,
+        };
+        Output.WriteJson(new
+        {
+            started = r.Started, duration_s = r.DurationSeconds, quick = r.Quick,
+            machine = new { cpu = r.Machine.CpuModel, cores = r.Machine.LogicalCores, threads = r.Machine.TorchThreads, cpu_flags = r.Machine.CpuFlags, torch = r.Machine.TorchVersion, runtime = r.Machine.Runtime },
+            ceilings = r.Ceilings.Select(c => new { dtype = c.DType, size = c.Size, median_ms = c.Timing.MedianMs, min_ms = c.Timing.MinMs, max_ms = c.Timing.MaxMs, gflops = c.Gflops }),
+            ceiling_gflops = new { fp32 = r.CeilingGflops("fp32"), bf16 = r.CeilingGflops("bf16") },
+            results = r.Results.Select(Case),
+            attention_towers = r.AttentionTowerResults.Select(Case),
+            attention_kernels = r.AttentionKernels.Select(k => new { shape = k.Shape, dtype = k.DType, masked = k.Masked, sdpa_ms = k.SdpaMs, eager_ms = k.EagerMs, faster = k.Faster, auto_uses = k.AutoPicks }),
+            loads = r.Loads.Select(l => new { layout = l.Layout, file_dtype = l.FileDType, model_dtype = l.ModelDType, file_bytes = l.FileBytes, median_s = l.Timing.MedianMs / 1000, min_s = l.Timing.MinMs / 1000, max_s = l.Timing.MaxMs / 1000 }),
+            peak_rss_bytes = r.PeakRssBytes,
+            load_averages = r.LoadAverages,
+            peers = peers.Select(p => new { runtime = p.Runtime, tower = p.Tower, layout = p.Layout, dtype = p.DType, batch = p.Batch, items_per_s = p.ItemsPerSecond, gflops = p.Gflops, source = p.Source }),
+            notes = r.Notes,
+        });
+    }
+
+    private static void PrintTable(InferenceBenchmarkReport r)
+    {
+        var table = new Table().Title($"siglip2 bench — ceiling fp32 {r.CeilingGflops("fp32"):0} GFLOP/s, bf16 {r.CeilingGflops("bf16"):0} GFLOP/s");
+        foreach (var h in new[] { "tower", "layout", "dtype", "batch", "items/s", "ms", "GFLOP/s", "÷ ceiling" }) table.AddColumn(h);
+        foreach (var c in r.Results)
+            table.AddRow(c.Tower, Markup.Escape(c.Layout), c.DType, c.Batch.ToString(CultureInfo.InvariantCulture),
+                c.ItemsPerSecond.ToString("0.00", CultureInfo.InvariantCulture), c.Timing.MedianMs.ToString("0", CultureInfo.InvariantCulture),
+                c.Gflops.ToString("0.0", CultureInfo.InvariantCulture), c.FractionOfCeiling.ToString("0.00", CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        foreach (var l in r.Loads)
+            AnsiConsole.MarkupLine($"load {Markup.Escape(l.Layout)} {l.FileDType} file as {l.ModelDType}: {l.Timing.MedianMs / 1000:0.00} s");
+    }
+
+    /// <summary>GFLOP/s per case (fp32 and bf16 bars) with the two matmul ceilings of the same run as dashed lines.</summary>
+    private static void Chart(InferenceBenchmarkReport r, string png)
+    {
+        RegisterFonts();
+        var keys = r.Results.Select(c => (c.Tower, c.Layout, c.Batch)).Distinct().ToList();
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        string[] dtypes = ["fp32", "bf16"];
+        for (int s = 0; s < dtypes.Length; s++)
+        {
+            var bars = new List<Bar>();
+            for (int i = 0; i < keys.Count; i++)
+            {
+                var c = r.Find(keys[i].Tower, keys[i].Layout, dtypes[s], keys[i].Batch);
+                if (c != null) bars.Add(new Bar { Position = i * 3 + s, Value = c.Gflops, FillColor = palette.GetColor(s) });
+            }
+            plot.Add.Bars(bars);
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{dtypes[s]} tower", FillColor = palette.GetColor(s) });
+            double ceiling = r.CeilingGflops(dtypes[s]);
+            if (!double.IsNaN(ceiling))
+            {
+                var line = plot.Add.HorizontalLine(ceiling, 2, palette.GetColor(s), LinePattern.Dashed);
+                line.LegendText = $"{dtypes[s]} 1024³ matmul ({ceiling:0} GFLOP/s)";
+            }
+        }
+        var ticks = keys.Select((k, i) => new Tick(i * 3 + 0.5, $"{k.Tower} {k.Layout} ×{k.Batch}")).ToArray();
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
+        plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
+        plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 170;
+        plot.Title("siglip2 inference: achieved GFLOP/s per tower, layout and batch");
+        plot.YLabel("GFLOP/s");
+        plot.Axes.Margins(bottom: 0);
+        plot.ShowLegend(Alignment.UpperRight);
+        plot.SavePng(png, 1100, 650);
+    }
+
+    /// <summary>SkiaSharp's self-contained Linux build does not query fontconfig: register DejaVu Sans (as Plots does).</summary>
+    private static void RegisterFonts()
+    {
+        const string regular = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+        if (!File.Exists(regular)) return;
+        Fonts.AddFontFile("DejaVu Sans", regular, bold: false, italic: false);
+        Fonts.Default = "DejaVu Sans";
+    }
+}
