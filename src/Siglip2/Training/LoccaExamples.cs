@@ -36,7 +36,7 @@ public sealed class LoccaTargetBuilder
     public long CaptionTaskId => VocabSize + 1;
     public long ReferringTaskId => VocabSize + 2;
     public long GroundedCaptionTaskId => VocabSize + 3;
-    private long EosId => _text.Settings.EosId ?? 1;
+    public long EosId => _text.Settings.EosId ?? 1;
     private long PadId => _text.Settings.PadId;
 
     public LoccaTargetBuilder(SiglipTextProcessor text, LocationTokens locations, int length, long seed, double parallelShare = 0.5)
@@ -99,6 +99,9 @@ public sealed class LoccaTargetBuilder
         }
         return (inputs, targets, inputLength);
     }
+
+    /// <summary>Text of decoded tokenizer ids (decoder-only ids dropped).</summary>
+    public string Decode(IEnumerable<long> ids) => _text.Tokenizer.Decode(ids.Where(t => t < VocabSize).Select(t => (int)t)).Trim();
 
     /// <summary>Decoder prompt for greedy decoding: [task] + prompt + EOS (the answer follows).</summary>
     public long[] Prompt(long task, int[] prompt) => [task, .. prompt.Select(t => (long)t), EosId];
