@@ -94,7 +94,7 @@ public sealed class RecipeBatchSource : IDisposable
         });
         var batch = _images.Preprocess(images);
         var ids = _text.Process(captions).Ids;
-        var locca = _locca?.Build(scenes);
+        var locca = _locca?.Build(scenes).Trimmed();
         ImageBatch? global = null, local = null;
         int n = 0;
         if (step >= _sslStep)

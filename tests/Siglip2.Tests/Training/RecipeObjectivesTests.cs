@@ -269,3 +269,16 @@ public class RecipeTrainerTests
         Assert.True(File.Exists(Path.Combine(dir.Path, Siglip2RecipeTrainer.DecoderFileName)));
     }
 }
+
+public class LoccaExamplesTests
+{
+    [Fact]
+    public void TrimmedDropsColumnsThatArePaddingInEveryRow()
+    {
+        var e = new LoccaExamples([1, 2, 0, 0, 3, 0, 0, 0], [2, 9, -100, -100, 9, -100, -100, -100], [true, false], [2, 1], 2, 4);
+        var t = e.Trimmed();
+        Assert.Equal(2, t.Length);
+        Assert.Equal(new long[] { 1, 2, 3, 0 }, t.Inputs);
+        Assert.Equal(new long[] { 2, 9, 9, -100 }, t.Targets);
+    }
+}
