@@ -275,6 +275,21 @@ public sealed class Siglip2RecipeTrainer : IDisposable
         }
     }
 
+    /// <summary>The trained LocCa decoder of a checkpoint folder (locca_decoder.safetensors + objectives.json), or null when it has none.</summary>
+    public static (LoccaDecoder Decoder, TrainingObjectives Objectives)? LoadDecoder(string folder, Siglip2Config config)
+    {
+        string objectivesPath = Path.Combine(folder, ObjectivesFileName);
+        if (!File.Exists(Path.Combine(folder, DecoderFileName)) || !File.Exists(objectivesPath)) return null;
+        var saved = JsonSerializer.Deserialize<SavedObjectives>(File.ReadAllText(objectivesPath))
+            ?? throw new Siglip2Exception($"{objectivesPath}: not a valid objectives file");
+        var text = config.Text ?? throw new Siglip2Exception("the LocCa decoder needs a checkpoint with a text config");
+        var decoder = new LoccaDecoder(saved.DecoderVocab, text.HiddenSize, Math.Max(1, text.NumHiddenLayers / 2), text.NumAttentionHeads,
+            text.IntermediateSize, saved.Objectives.LoccaLength, config.Vision!.HiddenSize);
+        LoadInto(decoder, Path.Combine(folder, DecoderFileName), "");
+        decoder.eval();
+        return (decoder, saved.Objectives);
+    }
+
     private static void LoadInto(nn.Module module, string path, string prefix)
     {
         if (!File.Exists(path)) throw new Siglip2Exception($"{path} not found: the training checkpoint is incomplete");
