@@ -14,6 +14,7 @@ public sealed class EvalCommand : ICommand
     public string Summary => "evaluate a FashionScenes checkpoint: zero-shot (every language) and retrieval R@1/R@5";
     public string Usage => """
         usage: siglip2 eval --model DIR [--data DIR] [--languages en,de,...] [--limit N] [--scenes N] [--output FILE.json] [--json]
+                            [--referring N] [--dense]
 
           --model DIR       a checkpoint trained by `siglip2 train` (or any SigLIP checkpoint with its tokenizer)
           --data DIR        the four Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist)
@@ -22,11 +23,15 @@ public sealed class EvalCommand : ICommand
           --scenes N        held-out scenes for retrieval (default 1000)
           --output FILE     where to write the JSON report (default DIR/eval.json; a markdown table goes beside it)
           --json            print the JSON report instead of the table
+          --referring N     also decode boxes for the referring expressions of N held-out scenes with the
+                            checkpoint's LocCa decoder (locca_decoder.safetensors; IoU ≥ 0.5 accuracy)
+          --dense           also train a linear probe on frozen patch features (300 / 200 held-out scenes)
+                            and report segmentation mIoU (fixed-resolution checkpoints)
         """;
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size"], ["--json"]);
+        var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring"], ["--json", "--dense"]);
         string model = a.Required("--model", "a checkpoint folder");
         if (!Directory.Exists(model)) throw new Siglip2Exception($"model folder not found: {model}");
         var languages = (a.Optional("--languages") ?? string.Join(",", CaptionLanguages.Codes)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -39,6 +44,8 @@ public sealed class EvalCommand : ICommand
         if (a.Flag("--json")) Output.WriteJson(report);
         else Console.WriteLine(report.ToMarkdown());
         Output.Note($"wrote {output}, {Path.ChangeExtension(output, ".md")} and {Path.ChangeExtension(output, ".png")}");
+        if (a.Optional("--referring") is not null || a.Flag("--dense"))
+            Console.WriteLine(EvaluateRecipeTasks(model, a.Optional("--data"), a.Optional("--referring") is null ? 0 : a.Int("--referring", 150, 1, 10000), a.Flag("--dense")));
         return 0;
     }
 
@@ -50,6 +57,33 @@ public sealed class EvalCommand : ICommand
         int total = Math.Min(limit ?? data.Test.Count, data.Test.Count);
         using var bar = new ProgressReporter("zero-shot", total, "images");
         return FashionEvaluation.Run(pipeline, data, languages, limit, scenes, scenesConfig, bar);
+    }
+
+    /// <summary>Referring-expression accuracy (LocCa decoder) and the dense linear probe, as markdown lines.</summary>
+    public static string EvaluateRecipeTasks(string model, string? dataDir, int referringScenes, bool dense)
+    {
+        var data = FashionMnist.Load(dataDir);
+        var scenes = ReadScenesConfig(model);
+        using var siglip = Siglip2.Checkpoints.CheckpointLoader.Load(model);
+        siglip.eval();
+        var text = Siglip2.Processing.Text.SiglipTextProcessor.FromFolder(model);
+        var images = Siglip2.Processing.Images.ImageProcessorFactory.Create(Siglip2.Configuration.PreprocessorConfig.Load(Path.Combine(model, "preprocessor_config.json")));
+        var lines = new List<string>();
+        if (referringScenes > 0)
+        {
+            var loaded = Siglip2RecipeTrainer.LoadDecoder(model, siglip.Config)
+                ?? throw new Siglip2Exception($"{model} has no LocCa decoder ({Siglip2RecipeTrainer.DecoderFileName}); train with --objectives locca or siglip2");
+            using var decoder = loaded.Decoder;
+            var builder = new LoccaTargetBuilder(text, scenes.CreateLocationTokens(), loaded.Objectives.LoccaLength, 0);
+            var r = ReferringExpressionEvaluation.Run(siglip, decoder, builder, images, new FashionScenes(data, scenes, SceneSplit.HeldOut), referringScenes);
+            lines.Add($"referring expressions: {r.Expressions} of {referringScenes} held-out scenes, accuracy (IoU ≥ 0.5) {100 * r.Accuracy:0.0}%, decoded as a box {100 * r.Parsed:0.0}%");
+        }
+        if (dense)
+        {
+            var d = DenseFeatureProbe.Run(siglip, images, new FashionScenes(data, scenes with { Seed = scenes.Seed + 1 }, SceneSplit.HeldOut), 300, 200);
+            lines.Add($"dense features: linear probe on {d.TrainScenes} scenes, tested on {d.TestScenes} ({d.Patches} patches): mIoU {100 * d.MeanIou:0.0}%, patch accuracy {100 * d.PatchAccuracy:0.0}%");
+        }
+        return string.Join("\n", lines);
     }
 
     /// <summary>The scene settings the model was trained with (recipe.json), else the defaults.</summary>

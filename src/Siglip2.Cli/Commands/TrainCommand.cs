@@ -9,7 +9,7 @@ public sealed class TrainCommand : ICommand
     public string Name => "train";
     public string Summary => "train a SigLIP 2 model on FashionScenes (multilingual scenes from Fashion-MNIST)";
     public string Usage => $"""
-        usage: siglip2 train --preset NAME --output DIR [--max-steps N] [--seed S] [--resume] [--data DIR]
+        usage: siglip2 train --preset NAME --output DIR [--objectives siglip|locca|siglip2] [--max-steps N] [--seed S] [--resume] [--data DIR]
 
           --preset NAME     {string.Join(", ", TrainingRecipe.Presets.Select(p => p.Name))} (default tiny)
           --output DIR      checkpoint folder (Hugging Face layout + training_state.json, optimizer.bin,
@@ -21,6 +21,10 @@ public sealed class TrainCommand : ICommand
           --data DIR        folder with the four Fashion-MNIST IDX .gz files (default: Debian's
                             dataset-fashion-mnist, /usr/share/datasets/fashion-mnist)
           --checkpoint-every N  save every N steps (default 200)
+          --objectives X    siglip: sigmoid loss only (default); locca: + LocCa decoder (captioning,
+                            referring expressions, grounded captions); siglip2: + LocCa + SILC/TIPS
+                            self-distillation from 80% of the steps (fixed-resolution presets).
+                            The decoder and SSL state are saved beside the model (see docs/training.md)
         presets:
         {string.Join("\n", TrainingRecipe.Presets.Select(p => $"  {p.Name,-12} {p.Description}"))}
         example: siglip2 train --preset tiny --output runs/tiny
@@ -28,11 +32,20 @@ public sealed class TrainCommand : ICommand
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--preset", "--output", "--max-steps", "--steps", "--seed", "--data", "--checkpoint-every"], ["--resume"]);
+        var a = ParsedArguments.Parse(args, ["--preset", "--output", "--max-steps", "--steps", "--seed", "--data", "--checkpoint-every", "--objectives"], ["--resume"]);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         var recipe = TrainingRecipe.Get(a.Optional("--preset") ?? "tiny");
         recipe = recipe with { Seed = a.Long("--seed", recipe.Seed) };
         if (a.Optional("--steps") is not null) recipe = recipe with { Steps = a.Int("--steps", (int)recipe.Steps, 1) };
+        recipe = recipe with
+        {
+            Objectives = a.Choice("--objectives", new Dictionary<string, TrainingObjectives>
+            {
+                ["siglip"] = new TrainingObjectives(),
+                ["locca"] = new TrainingObjectives { Locca = true },
+                ["siglip2"] = new TrainingObjectives { Locca = true, SelfDistillation = true },
+            }, recipe.Objectives),
+        };
         string output = a.Required("--output", "a folder for the checkpoint");
         long? maxSteps = a.Optional("--max-steps") is null ? null : a.Long("--max-steps", 0);
         if (maxSteps is < 1) throw new UsageException("--max-steps must be ≥ 1");

@@ -43,6 +43,9 @@ public sealed record TrainingRecipe
     public double GradClipNorm { get; init; } = 1.0;
     public long Seed { get; init; }
 
+    // ---- SigLIP 2 objectives beyond the sigmoid loss (off by default; see Siglip2RecipeTrainer) ----
+    public TrainingObjectives Objectives { get; init; } = new();
+
     public Siglip2Config ModelConfig(int vocabSize) => new()
     {
         ModelType = Naflex ? Siglip2Config.NaflexModelType : Siglip2Config.FixedModelType,

@@ -63,6 +63,10 @@ public static class TrainingRun
         var text = new SiglipTextProcessor(tokenizer, new SiglipTextSettings(Length: recipe.TextLength));
         var images = ImageProcessorFactory.Create(PreprocessorConfig.Load(Path.Combine(output, "preprocessor_config.json")));
 
+        if (recipe.Objectives.Locca || recipe.Objectives.SelfDistillation
+            || (o.Resume && File.Exists(Path.Combine(output, Siglip2RecipeTrainer.ObjectivesFileName))))
+            return ExecuteRecipe(o, recipe, data, scenesConfig, tokenizer.VocabularySize, text, images, progress, log);
+
         using var trainer = o.Resume
             ? SiglipTrainer.Resume(output)
             : SiglipTrainer.FromScratch(recipe.ModelConfig(tokenizer.VocabularySize), recipe.Options());
@@ -85,6 +89,55 @@ public static class TrainingRun
         long images_ = steps.Sum(s => s.BatchSize);
         return new TrainingRunResult(output, first, trainer.Step, total, seconds, images_ / seconds,
             source.WaitSeconds / seconds, steps.Count > 0 ? steps[^1].Loss : double.NaN, lossLog.Path, source.PrepareSeconds / seconds);
+    }
+
+    public const string RecipeLossLogFileName = "recipe_loss_log.csv";
+
+    /// <summary>The same run with <see cref="Siglip2RecipeTrainer"/> (LocCa and/or SILC/TIPS on).</summary>
+    private static TrainingRunResult ExecuteRecipe(TrainingRunOptions o, TrainingRecipe recipe, FashionMnist data, FashionScenesConfig scenesConfig,
+        int vocab, SiglipTextProcessor text, IImageProcessor images, IProgress<TrainingStepReport>? progress, Action<string> log)
+    {
+        string output = o.OutputFolder;
+        using var trainer = o.Resume
+            ? Siglip2RecipeTrainer.Resume(output)
+            : Siglip2RecipeTrainer.FromScratch(recipe.ModelConfig(vocab), recipe.Options(), recipe.Objectives, vocab);
+        long first = trainer.Step, total = trainer.Options.Schedule.TotalSteps, until = Math.Min(total, o.MaxSteps ?? total);
+        if (first >= until)
+        {
+            log($"nothing to do: the run is at step {first} of {until}");
+            return new TrainingRunResult(output, first, first, total, 0, 0, 0, double.NaN, Path.Combine(output, LossLogFileName));
+        }
+        var scenes = new FashionScenes(data, scenesConfig, SceneSplit.Train);
+        using var source = new RecipeBatchSource(scenes, images, text, recipe.BatchSize, trainer.Objectives, total, recipe.Seed);
+        using var lossLog = new LossLogWriter(Path.Combine(output, LossLogFileName), first);
+        string componentsPath = Path.Combine(output, RecipeLossLogFileName);
+        var kept = first > 0 && File.Exists(componentsPath)
+            ? File.ReadLines(componentsPath).Skip(1).Where(l => long.TryParse(l.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture, out long s) && s <= first).ToList()
+            : [];
+        using var components = new StreamWriter(componentsPath, append: false);
+        components.WriteLine("step,loss,sigmoid,locca,silc,tips");
+        foreach (var line in kept) components.WriteLine(line);
+        log($"training {recipe.Name} with the SigLIP 2 recipe (LocCa {(trainer.Objectives.Locca ? "on" : "off")}, SILC/TIPS {(trainer.Objectives.SelfDistillation ? $"from step {trainer.SelfDistillationStep + 1}" : "off")}): steps {first + 1}..{until} of {total}, batch {recipe.BatchSize}");
+        var clock = Stopwatch.StartNew();
+        long imagesSeen = 0;
+        double last = double.NaN;
+        while (trainer.Step < until)
+        {
+            RecipeStepReport r;
+            using (var batch = source.GetBatch(trainer.Step)) r = trainer.TrainStep(batch);
+            var report = new TrainingStepReport(r.Step, r.Loss, r.LearningRate, Math.Exp(trainer.Model.LogitScale!.item<float>()),
+                trainer.Model.LogitBias!.item<float>(), r.GradNorm, r.BatchSize, r.Seconds);
+            lossLog.Report(report);
+            progress?.Report(report);
+            components.WriteLine(string.Join(",", new[] { r.Step, r.Loss, r.Sigmoid, r.Locca, r.Silc, r.Tips }.Select(v => v.ToString("G6", System.Globalization.CultureInfo.InvariantCulture))));
+            components.Flush();
+            imagesSeen += r.BatchSize;
+            last = r.Loss;
+            if (o.CheckpointEvery > 0 && trainer.Step % o.CheckpointEvery == 0 && trainer.Step < until) trainer.SaveCheckpoint(output);
+        }
+        trainer.SaveCheckpoint(output);
+        double seconds = clock.Elapsed.TotalSeconds;
+        return new TrainingRunResult(output, first, trainer.Step, total, seconds, imagesSeen / seconds, source.WaitSeconds / seconds, last, lossLog.Path);
     }
 
     private sealed class CompositeProgress(params IProgress<TrainingStepReport>?[] targets) : IProgress<TrainingStepReport>

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using Siglip2.Data;
+using Siglip2.Modeling;
+using Siglip2.Processing.Images;
+using Siglip2.Processing.Text;
+using static TorchSharp.torch;
+
+namespace Siglip2.Training;
+
+/// <summary>
+/// Batches for the full recipe (<see cref="Siglip2RecipeTrainer"/>): batch <c>s</c> holds scenes s·B … s·B+B−1 (as
+/// <see cref="FashionScenesBatchSource"/>), their captions, the LocCa decoder rows when LocCa is on, and from the
+/// self-distillation step on, one global and <see cref="TrainingObjectives.LocalViews"/> local crops of the first
+/// <see cref="TrainingObjectives.SslBatch"/> scenes. Every random choice is seeded by (seed, step, image): a resumed
+/// run sees the same batches. The next batch is prepared on a background thread.
+/// </summary>
+public sealed class RecipeBatchSource : IDisposable
+{
+    private readonly FashionScenes _scenes;
+    private readonly IImageProcessor _images;
+    private readonly SiglipTextProcessor _text;
+    private readonly LoccaTargetBuilder? _locca;
+    private readonly TrainingObjectives _objectives;
+    private readonly int _batchSize;
+    private readonly long _sslStep;
+    private readonly long _seed;
+    private Task<Prepared>? _next;
+    private long _nextStep = -1;
+
+    public double WaitSeconds { get; private set; }
+
+    public RecipeBatchSource(FashionScenes scenes, IImageProcessor images, SiglipTextProcessor text, int batchSize,
+        TrainingObjectives objectives, long totalSteps, long seed)
+    {
+        if (batchSize < 1) throw new Siglip2Exception($"batch size must be ≥ 1, got {batchSize}");
+        _scenes = scenes; _images = images; _text = text; _batchSize = batchSize; _objectives = objectives; _seed = seed;
+        _sslStep = objectives.SelfDistillation ? objectives.SelfDistillationStep(totalSteps) : long.MaxValue;
+        _locca = objectives.Locca
+            ? new LoccaTargetBuilder(text, scenes.Config.CreateLocationTokens(), objectives.LoccaLength, seed, objectives.ParallelShare)
+            : null;
+    }
+
+    public LoccaTargetBuilder? Locca => _locca;
+
+    private sealed record Prepared(ImageBatch Images, long[] Ids, LoccaExamples? Locca, ImageBatch? Global, ImageBatch? Local, int SslCount);
+
+    public RecipeBatch GetBatch(long step)
+    {
+        var clock = Stopwatch.StartNew();
+        var p = _next != null && _nextStep == step ? _next.GetAwaiter().GetResult() : Prepare(step);
+        WaitSeconds += clock.Elapsed.TotalSeconds;
+        long following = step + 1;
+        _nextStep = following;
+        _next = Task.Run(() => Prepare(following));
+        var tensors = p.Images.ToTensors();
+        var pairs = new TrainingBatch
+        {
+            PixelValues = tensors[ImageBatch.PixelValuesName],
+            PixelAttentionMask = tensors.GetValueOrDefault(ImageBatch.PixelAttentionMaskName),
+            SpatialShapes = tensors.GetValueOrDefault(ImageBatch.SpatialShapesName),
+            InputIds = tensor(p.Ids, [_batchSize, _text.Settings.Length], dtype: ScalarType.Int64),
+        };
+        Tensor? local = null;
+        if (p.Local is not null)
+        {
+            // processor output is image-major (image i, view v at i·L + v); reorder to view-major
+            using var raw = p.Local.ToTensors()[ImageBatch.PixelValuesName];
+            local = raw.view(p.SslCount, _objectives.LocalViews, raw.shape[1], raw.shape[2], raw.shape[3]).transpose(0, 1)
+                .reshape(-1, raw.shape[1], raw.shape[2], raw.shape[3]).contiguous();
+        }
+        return new RecipeBatch
+        {
+            Pairs = pairs,
+            DecoderInputs = p.Locca is null ? null : tensor(p.Locca.Inputs, [p.Locca.Count, p.Locca.Length], dtype: ScalarType.Int64),
+            DecoderTargets = p.Locca is null ? null : tensor(p.Locca.Targets, [p.Locca.Count, p.Locca.Length], dtype: ScalarType.Int64),
+            DecoderMask = p.Locca is null ? null : LoccaDecoder.SelfAttentionMask(p.Locca.Causal, p.Locca.Lengths, p.Locca.Length),
+            GlobalViews = p.Global?.ToTensors()[ImageBatch.PixelValuesName],
+            LocalViews = local,
+            MaskSeed = unchecked(_seed * 7_777_777 + step),
+        };
+    }
+
+    private Prepared Prepare(long step)
+    {
+        var scenes = new Scene[_batchSize];
+        var images = new RgbImage[_batchSize];
+        var captions = new string[_batchSize];
+        long first = step * _batchSize;
+        Parallel.For(0, _batchSize, i =>
+        {
+            scenes[i] = _scenes.Generate(first + i);
+            images[i] = new RgbImage(scenes[i].Width, scenes[i].Height, scenes[i].Rgb);
+            captions[i] = scenes[i].Caption;
+        });
+        var batch = _images.Preprocess(images);
+        var ids = _text.Process(captions).Ids;
+        var locca = _locca?.Build(scenes).Trimmed();
+        ImageBatch? global = null, local = null;
+        int n = 0;
+        if (step >= _sslStep)
+        {
+            n = Math.Min(_objectives.SslBatch, _batchSize);
+            var globals = new RgbImage[n];
+            var locals = new RgbImage[n * _objectives.LocalViews];
+            for (int i = 0; i < n; i++)
+            {
+                var rng = new Random(unchecked((int)(_seed * 1_000_003 + (first + i) * 31 + 17)));
+                globals[i] = ViewAugmentation.RandomCrop(images[i], _objectives.GlobalCropMin, 1.0, rng);
+                for (int v = 0; v < _objectives.LocalViews; v++)
+                    locals[i * _objectives.LocalViews + v] = ViewAugmentation.RandomCrop(images[i], _objectives.LocalCropMin, _objectives.LocalCropMax, rng);
+            }
+            global = _images.Preprocess(globals);
+            local = _images.Preprocess(locals);
+        }
+        return new Prepared(batch, ids, locca, global, local, n);
+    }
+
+    public void Dispose()
+    {
+        try { _next?.Wait(); } catch (AggregateException) { }
+    }
+}
