@@ -6,7 +6,7 @@ MLP 3072 with tanh-GELU, post LayerNorm, MAP head) and text tower (64 tokens, 12
 Linear head), random weights, eager, fp32, no autograd. Times batch 1, 8 (and 32 unless --quick) and a 1024^3 fp32
 matmul in the same run. Runs with Debian's python3-torch:
 
-    apt-get install python3-torch
+    apt-get install python3-torch libopenblas0-pthread   # without OpenBLAS, torch uses the reference BLAS (~6 GFLOP/s)
     /usr/bin/python3 bench/pytorch_peer.py --threads 2 --json bench/pytorch_peer.json
 
 Then `./siglip2 bench --peer bench/pytorch_peer.json` shows the numbers beside ours.

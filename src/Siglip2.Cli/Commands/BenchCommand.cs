@@ -64,7 +64,9 @@ public sealed class BenchCommand : ICommand
             Progress = s => Console.Error.WriteLine("bench: " + s),
         });
 
-        string command = "./siglip2 bench" + (args.Count > 0 ? " " + string.Join(" ", args) : "");
+        string? waitPolicy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
+        string command = (string.IsNullOrEmpty(waitPolicy) ? "" : $"OMP_WAIT_POLICY={waitPolicy} ") + "./siglip2 bench"
+                         + (args.Count > 0 ? " " + string.Join(" ", args) : "");
         if (output != null)
         {
             string dir = Path.GetDirectoryName(Path.GetFullPath(output))!;

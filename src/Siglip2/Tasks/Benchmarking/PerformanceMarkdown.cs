@@ -24,7 +24,7 @@ public static class PerformanceMarkdown
         md.AppendLine($"- command: `{command}`");
         md.AppendLine($"- date: {r.Started.ToUniversalTime():yyyy-MM-dd HH:mm} UTC, run time {r.DurationSeconds / 60:0.0} min{(r.Quick ? " (--quick)" : "")}");
         md.AppendLine($"- machine: {m.CpuModel}, {m.LogicalCores} logical cores ({m.CpuFlags}), {m.OperatingSystem}");
-        md.AppendLine($"- software: {m.Runtime}, TorchSharp-cpu / libtorch {m.TorchVersion}, {m.TorchThreads} intra-op threads");
+        md.AppendLine($"- software: {m.Runtime}, TorchSharp-cpu / libtorch {m.TorchVersion}, {m.TorchThreads} intra-op threads, OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset: spin)"}");
         md.AppendLine($"- peak resident memory of the whole run: {Mb(r.PeakRssBytes)}");
         if (r.LoadAverages.Count > 0)
             md.AppendLine($"- machine load (1-min load average at the start and after each layout): {string.Join(", ", r.LoadAverages.Select(l => F(l, 1)))} — above {m.LogicalCores} other processes were competing for the cores, so absolute numbers are low and noisy; the ratios use the ceiling measured under the same load");
@@ -137,6 +137,37 @@ public static class PerformanceMarkdown
             }
             md.AppendLine();
         }
+
+        md.AppendLine("## Fast paths (and the tests that keep them exact)");
+        md.AppendLine();
+        md.AppendLine("- **No autograd at inference**: `EmbeddingPipeline` runs every forward under `torch.inference_mode()`, each batch in a");
+        md.AppendLine("  dispose scope; the CLI sets one intra-op thread per core (`SIGLIP2_THREADS` overrides). The benchmark does the same.");
+        md.AppendLine("- **OpenMP waiting** (`TorchThreading.PreferPassiveWaiting`, to be called before the first torch call): with the");
+        md.AppendLine("  default spinning wait, every operator of a small batch costs a scheduler time slice as soon as other processes compete");
+        md.AppendLine("  for the cores; `OMP_WAIT_POLICY=PASSIVE` removes that (the run above states which policy it used).");
+        md.AppendLine("- **Attention**: `AttentionImplementation.Auto` uses libtorch's fused `scaled_dot_product_attention` for fp32 and bf16");
+        md.AppendLine("  (see the kernel table above; the explicit path spends its time in the fp32 softmax and casts in bf16). Fused and explicit");
+        md.AppendLine("  agree on the Hugging Face fixtures within the manifest tolerances (`ReferenceParityTests`, both implementations) and in");
+        md.AppendLine("  bf16 with a padding mask (`FastPathParityTests`).");
+        md.AppendLine("- **bf16** (`LoadOptions.DType = BFloat16`, CLI `--dtype bf16`): weights and activations in bf16 (the explicit path keeps");
+        md.AppendLine("  its softmax in fp32; embeddings are returned as fp32 by the pipeline). Image and text embeddings stay within cosine");
+        md.AppendLine("  0.999 of fp32 on both fixtures and on a real-width B/16 (depth 4) — measured ≥ 0.9999 (`BFloat16ParityTests`).");
+        md.AppendLine("- **Loading**: the model is built without random initialisation (`ParameterInitialization.SkipRandomInit`: uninitialised");
+        md.AppendLine("  Linear and Embedding storage in the target dtype; the loader still checks that the file provides every tensor), then");
+        md.AppendLine("  each tensor is read from the file straight into its parameter; a dtype change goes through a 4 M-element buffer instead");
+        md.AppendLine("  of a full-size temporary; a bf16 file loaded as bf16 is copied byte for byte (`FastPathParityTests`).");
+        md.AppendLine("- **NaFlex**: without autograd the resized position grid is cached per (h, w) patch grid; the cache is dropped as soon as");
+        md.AppendLine("  the position weight differs from the copy it was built from (`FastPathParityTests`).");
+        md.AppendLine();
+        md.AppendLine("## Reproduce");
+        md.AppendLine();
+        md.AppendLine("```");
+        md.AppendLine("apt-get install python3-torch libopenblas0-pthread   # Debian PyTorch for the peer (without OpenBLAS it uses the reference BLAS: ~6 GFLOP/s)");
+        md.AppendLine("/usr/bin/python3 bench/pytorch_peer.py --threads 2 --json bench/pytorch_peer.json");
+        md.AppendLine("./siglip2 bench --peer bench/pytorch_peer.json      # full run, writes docs/performance.md + .png");
+        md.AppendLine("./siglip2 bench --quick                              # B/16@224 batch 8 only, prints a table");
+        md.AppendLine("```");
+        md.AppendLine();
 
         if (r.Notes.Count > 0)
         {
