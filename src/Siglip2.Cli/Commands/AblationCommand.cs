@@ -15,13 +15,13 @@ public sealed class AblationCommand : ICommand
         usage: siglip2 ablation --output DIR [--steps N] [--batch-size B] [--seed S] [--data DIR] [--results FILE.md] [--png FILE.png]
 
           --output DIR      one sub-folder per row (checkpoint + decoder + loss log), ablation.md/.json/.png
-          --steps N         training steps of every row (default 300)
-          --batch-size B    batch size of every row (default 256)
+          --steps N         training steps of every row (default 120)
+          --batch-size B    batch size of every row (default 128)
           --seed S          seed of initialisation, data and augmentations (default 0)
           --data DIR        the four Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist)
           --results FILE    also write the table into the "## Ablation" section of this markdown file (e.g. docs/results.md)
           --png FILE        also copy the bar chart here (e.g. docs/ablation.png)
-        The default budget (tiny model, 300 × 256) takes about 15 minutes on 2 cores for the three rows.
+        The default budget (tiny model, 120 steps × 128) takes about 10–20 minutes on 2 shared cores for the three rows.
         """;
 
     public int Run(IReadOnlyList<string> args)
