@@ -22,6 +22,8 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        // Before libtorch loads: its OpenMP threads should sleep, not spin, between operators (docs/performance.md).
+        Siglip2.Modeling.TorchThreading.PreferPassiveWaiting();
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
             if (args.Length >= 2 && Find(args[1]) is { } c) { Console.WriteLine(c.Usage); return 0; }
