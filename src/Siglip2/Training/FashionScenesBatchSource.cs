@@ -19,10 +19,9 @@ public sealed class FashionScenesBatchSource : ITrainingBatchSource, IDisposable
     private readonly SiglipTextProcessor _text;
     private readonly int _batchSize;
     private readonly int _workers;
-    private Task<PreparedBatch>? _next;
-    private long _nextStep = -1;
+    private readonly StepPrefetcher<PreparedBatch> _prefetcher;
 
-    public double WaitSeconds { get; private set; }
+    public double WaitSeconds => _prefetcher.WaitSeconds;
     public double PrepareSeconds { get; private set; }
 
     public FashionScenesBatchSource(FashionScenes scenes, IImageProcessor images, SiglipTextProcessor text, int batchSize, int workers = 1)
@@ -33,24 +32,13 @@ public sealed class FashionScenesBatchSource : ITrainingBatchSource, IDisposable
         _text = text;
         _batchSize = batchSize;
         _workers = Math.Max(1, workers);
+        _prefetcher = new StepPrefetcher<PreparedBatch>(Prepare);
     }
 
     public TrainingBatch GetBatch(long step)
     {
-        var clock = Stopwatch.StartNew();
-        PreparedBatch prepared = _next != null && _nextStep == step ? _next.GetAwaiter().GetResult() : Prepare(step);
-        WaitSeconds += clock.Elapsed.TotalSeconds;
-        long following = step + 1;
-        _nextStep = following;
-        _next = Task.Run(() => Prepare(following));
-        var tensors = prepared.Images.ToTensors();
-        return new TrainingBatch
-        {
-            PixelValues = tensors[ImageBatch.PixelValuesName],
-            PixelAttentionMask = tensors.GetValueOrDefault(ImageBatch.PixelAttentionMaskName),
-            SpatialShapes = tensors.GetValueOrDefault(ImageBatch.SpatialShapesName),
-            InputIds = tensor(prepared.Ids, [_batchSize, _text.Settings.Length], dtype: ScalarType.Int64),
-        };
+        PreparedBatch prepared = _prefetcher.Get(step);
+        return TrainingBatch.From(prepared.Images, prepared.Ids, _text.Settings.Length);
     }
 
     private sealed record PreparedBatch(ImageBatch Images, long[] Ids);
@@ -75,6 +63,6 @@ public sealed class FashionScenesBatchSource : ITrainingBatchSource, IDisposable
 
     public void Dispose()
     {
-        try { _next?.Wait(); } catch (AggregateException) { }
+        _prefetcher.Dispose();
     }
 }

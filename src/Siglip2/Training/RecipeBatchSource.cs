@@ -24,10 +24,9 @@ public sealed class RecipeBatchSource : IDisposable
     private readonly int _batchSize;
     private readonly long _sslStep;
     private readonly long _seed;
-    private Task<Prepared>? _next;
-    private long _nextStep = -1;
+    private readonly StepPrefetcher<Prepared> _prefetcher;
 
-    public double WaitSeconds { get; private set; }
+    public double WaitSeconds => _prefetcher.WaitSeconds;
 
     public RecipeBatchSource(FashionScenes scenes, IImageProcessor images, SiglipTextProcessor text, int batchSize,
         TrainingObjectives objectives, long totalSteps, long seed)
@@ -35,6 +34,7 @@ public sealed class RecipeBatchSource : IDisposable
         if (batchSize < 1) throw new Siglip2Exception($"batch size must be ≥ 1, got {batchSize}");
         _scenes = scenes; _images = images; _text = text; _batchSize = batchSize; _objectives = objectives; _seed = seed;
         _sslStep = objectives.SelfDistillation ? objectives.SelfDistillationStep(totalSteps) : long.MaxValue;
+        _prefetcher = new StepPrefetcher<Prepared>(Prepare);
         _locca = objectives.Locca
             ? new LoccaTargetBuilder(text, scenes.Config.CreateLocationTokens(), objectives.LoccaLength, seed, objectives.ParallelShare)
             : null;
@@ -46,20 +46,8 @@ public sealed class RecipeBatchSource : IDisposable
 
     public RecipeBatch GetBatch(long step)
     {
-        var clock = Stopwatch.StartNew();
-        var p = _next != null && _nextStep == step ? _next.GetAwaiter().GetResult() : Prepare(step);
-        WaitSeconds += clock.Elapsed.TotalSeconds;
-        long following = step + 1;
-        _nextStep = following;
-        _next = Task.Run(() => Prepare(following));
-        var tensors = p.Images.ToTensors();
-        var pairs = new TrainingBatch
-        {
-            PixelValues = tensors[ImageBatch.PixelValuesName],
-            PixelAttentionMask = tensors.GetValueOrDefault(ImageBatch.PixelAttentionMaskName),
-            SpatialShapes = tensors.GetValueOrDefault(ImageBatch.SpatialShapesName),
-            InputIds = tensor(p.Ids, [_batchSize, _text.Settings.Length], dtype: ScalarType.Int64),
-        };
+        var p = _prefetcher.Get(step);
+        var pairs = TrainingBatch.From(p.Images, p.Ids, _text.Settings.Length);
         Tensor? local = null;
         if (p.Local is not null)
         {
@@ -117,6 +105,6 @@ public sealed class RecipeBatchSource : IDisposable
 
     public void Dispose()
     {
-        try { _next?.Wait(); } catch (AggregateException) { }
+        _prefetcher.Dispose();
     }
 }

@@ -22,6 +22,19 @@ public sealed class TrainingBatch : IDisposable
     public bool IsNaflex => PixelAttentionMask is not null;
 
     /// <summary>Throws a one-line <see cref="Siglip2Exception"/> if the shapes do not fit together.</summary>
+    /// <summary>Tensors of one preprocessed image batch and its (B·L) caption ids, with the Hugging Face input names.</summary>
+    public static TrainingBatch From(Siglip2.Processing.Images.ImageBatch images, long[] ids, int length)
+    {
+        var tensors = images.ToTensors();
+        return new TrainingBatch
+        {
+            PixelValues = tensors[Siglip2.Processing.Images.ImageBatch.PixelValuesName],
+            PixelAttentionMask = tensors.GetValueOrDefault(Siglip2.Processing.Images.ImageBatch.PixelAttentionMaskName),
+            SpatialShapes = tensors.GetValueOrDefault(Siglip2.Processing.Images.ImageBatch.SpatialShapesName),
+            InputIds = tensor(ids, [ids.Length / length, length], dtype: ScalarType.Int64),
+        };
+    }
+
     public void Validate()
     {
         if (InputIds.dim() != 2)
