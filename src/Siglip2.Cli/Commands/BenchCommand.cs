@@ -110,6 +110,7 @@ public sealed class BenchCommand : ICommand
             items_per_s = c.ItemsPerSecond, latency_ms = c.LatencyMs, min_ms = c.Timing.MinMs, max_ms = c.Timing.MaxMs,
             q1_ms = c.Timing.Q1Ms, q3_ms = c.Timing.Q3Ms, repetitions = c.Timing.Count, gflop_per_item = c.GflopPerItem,
             gflops = c.Gflops, ceiling_gflops = c.CeilingGflops, fraction_of_ceiling = c.FractionOfCeiling,
+            layer_gemm_gflops = double.IsNaN(c.LayerGemmGflops) ? (double?)null : c.LayerGemmGflops,
             first_call_ms = c.FirstCallMs, peak_rss_bytes = c.PeakRssBytes,
         };
         Output.WriteJson(new
@@ -132,11 +133,12 @@ public sealed class BenchCommand : ICommand
     private static void PrintTable(InferenceBenchmarkReport r)
     {
         var table = new Table().Title($"siglip2 bench — ceiling fp32 {r.CeilingGflops("fp32"):0} GFLOP/s, bf16 {r.CeilingGflops("bf16"):0} GFLOP/s");
-        foreach (var h in new[] { "tower", "layout", "dtype", "batch", "items/s", "ms", "GFLOP/s", "÷ ceiling" }) table.AddColumn(h);
+        foreach (var h in new[] { "tower", "layout", "dtype", "batch", "items/s", "ms", "GFLOP/s", "÷ ceiling", "÷ layer GEMMs" }) table.AddColumn(h);
         foreach (var c in r.Results)
             table.AddRow(c.Tower, Markup.Escape(c.Layout), c.DType, c.Batch.ToString(CultureInfo.InvariantCulture),
                 c.ItemsPerSecond.ToString("0.00", CultureInfo.InvariantCulture), c.Timing.MedianMs.ToString("0", CultureInfo.InvariantCulture),
-                c.Gflops.ToString("0.0", CultureInfo.InvariantCulture), c.FractionOfCeiling.ToString("0.00", CultureInfo.InvariantCulture));
+                c.Gflops.ToString("0.0", CultureInfo.InvariantCulture), c.FractionOfCeiling.ToString("0.00", CultureInfo.InvariantCulture),
+                c.FractionOfLayerGemm.ToString("0.00", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         foreach (var l in r.Loads)
             AnsiConsole.MarkupLine($"load {Markup.Escape(l.Layout)} {l.FileDType} file as {l.ModelDType}: {l.Timing.MedianMs / 1000:0.00} s");

@@ -50,4 +50,13 @@ public class FlopCounterTests
         var t = TimingStatistics.From([1, 2, 3, 10]);
         Assert.Equal((1.75, 2.5, 4.75), (t.Q1Ms, t.MedianMs, t.Q3Ms));
     }
+
+    [Fact]
+    public void LayerGemmProductsAreTheEncoderLayerWithoutAttentionScores()
+    {
+        // B text layer at batch 1: M = 64 rows, D = 768, I = 3072: 2·64·(4·768² + 2·768·3072) = 905,969,664 FLOP;
+        // the encoder layer adds q·kᵀ and weights·v: 2·2·64²·768 = 12,582,912.
+        Assert.Equal(905_969_664d, LayerGemmRate.Flop(64, 768, 3072));
+        Assert.Equal(FlopCounter.EncoderLayer(64, 768, 3072) - 12_582_912d, LayerGemmRate.Flop(64, 768, 3072));
+    }
 }

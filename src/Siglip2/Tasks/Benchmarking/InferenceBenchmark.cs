@@ -182,7 +182,7 @@ public static class InferenceBenchmark
         }
     }
 
-    private sealed record Workload(double FlopPerItem, int Tokens, Func<int, Tensor[]> Inputs, Action<Tensor[]> Forward);
+    private sealed record Workload(double FlopPerItem, int Tokens, int Width, int Mlp, Func<int, Tensor[]> Inputs, Action<Tensor[]> Forward);
 
     private static Workload ImageWorkload(SiglipVisionTransformer vision, BenchmarkLayout layout)
     {
@@ -192,7 +192,7 @@ public static class InferenceBenchmark
         if (layout.NaflexPatches is { } n)
         {
             var (h, w) = layout.NaflexGrid!.Value;
-            return new Workload(flop, tokens,
+            return new Workload(flop, tokens, c.HiddenSize, c.IntermediateSize,
                 batch =>
                 {
                     var pixels = torch.randn(batch, n, c.PatchDim);
@@ -203,7 +203,7 @@ public static class InferenceBenchmark
                 },
                 t => vision.Forward(t[0], t[1], t[2]).Dispose());
         }
-        return new Workload(flop, tokens,
+        return new Workload(flop, tokens, c.HiddenSize, c.IntermediateSize,
             batch => [torch.randn(batch, c.NumChannels, c.ImageSize, c.ImageSize)],
             t => vision.Forward(t[0]).Dispose());
     }
@@ -212,7 +212,7 @@ public static class InferenceBenchmark
     {
         var c = text.Config;
         int length = BenchmarkLayout.TextLength;
-        return new Workload(FlopCounter.TextTower(c, length), length,
+        return new Workload(FlopCounter.TextTower(c, length), length, c.HiddenSize, c.IntermediateSize,
             batch => [torch.randint(0, c.VocabSize, [batch, length], ScalarType.Int64)],
             t => text.Forward(t[0]).Dispose());
     }
@@ -249,8 +249,13 @@ public static class InferenceBenchmark
                 double itemsPerSecond = batch / (stats.MedianMs / 1000);
                 double gflops = work.FlopPerItem * itemsPerSecond / 1e9;
                 results.Add(new BenchmarkCaseResult(tower, layout.Name, dt, batch, attention.ToString().ToLowerInvariant(), work.Tokens, stats,
-                    itemsPerSecond, stats.MedianMs, work.FlopPerItem / 1e9, gflops, double.NaN, double.NaN, first, MachineInfo.PeakResidentBytes()));
-                say($"  {itemsPerSecond:0.00} {tower}s/s, {stats.MedianMs:0} ms (min {stats.MinMs:0}, max {stats.MaxMs:0}, n={reps}), {gflops:0.0} GFLOP/s");
+                    itemsPerSecond, stats.MedianMs, work.FlopPerItem / 1e9, gflops, double.NaN, double.NaN, first, MachineInfo.PeakResidentBytes())
+                {
+                    LayerGemmGflops = attention == AttentionImplementation.Auto
+                        ? LayerGemmRate.Measure(dtype, (long)batch * work.Tokens, work.Width, work.Mlp).Gflops
+                        : double.NaN,
+                });
+                say($"  {itemsPerSecond:0.00} {tower}s/s, {stats.MedianMs:0} ms (min {stats.MinMs:0}, max {stats.MaxMs:0}, n={reps}), {gflops:0.0} GFLOP/s; its layer's products alone {results[^1].LayerGemmGflops:0.0} GFLOP/s");
             }
             finally
             {

@@ -6,7 +6,14 @@ namespace Siglip2.Tasks.Benchmarking;
 public sealed record BenchmarkCaseResult(
     string Tower, string Layout, string DType, int Batch, string Attention, int Tokens, TimingStatistics Timing,
     double ItemsPerSecond, double LatencyMs, double GflopPerItem, double Gflops, double CeilingGflops, double FractionOfCeiling,
-    double? FirstCallMs, long? PeakRssBytes);
+    double? FirstCallMs, long? PeakRssBytes)
+{
+    /// <summary>GFLOP/s of one encoder layer's products alone at this case's shapes and dtype (<see cref="LayerGemmRate"/>); NaN if not measured.</summary>
+    public double LayerGemmGflops { get; init; } = double.NaN;
+
+    /// <summary>The tower's rate divided by <see cref="LayerGemmGflops"/>: the share of the products' own speed the whole tower keeps.</summary>
+    public double FractionOfLayerGemm => Gflops / LayerGemmGflops;
+}
 
 /// <summary>Time to load a real-size checkpoint (file written just before, so read from the page cache).</summary>
 public sealed record CheckpointLoadResult(string Layout, string FileDType, string ModelDType, long FileBytes, TimingStatistics Timing);

@@ -74,12 +74,14 @@ public static class PerformanceMarkdown
         md.AppendLine("Median of the timed repetitions after warm-up; *ms* is the latency of one call for the whole batch;");
         md.AppendLine("*first call* is the first forward of a freshly loaded / built tower (batch 1). Image tokens: 196 for B/16@224,");
         md.AppendLine("256 for So400m/14@224, the padded length for NaFlex (a 12×21 grid in 256, a 24×42 grid in 1024, with the padding");
-        md.AppendLine("mask); text: 64 tokens. Attention: `auto`.");
+        md.AppendLine("mask); text: 64 tokens. Attention: `auto`. *Layer GEMMs*: the rate of one encoder layer's six products timed");
+        md.AppendLine("alone at this case's shapes (M = batch × tokens rows; `LayerGemmRate`) — what the matrix library itself reaches at");
+        md.AppendLine("that size; *÷ GEMMs* is the tower's rate divided by it (1 = no time lost outside the products).");
         md.AppendLine();
-        md.AppendLine("| tower | layout | dtype | batch | items/s | ms (median) | min–max ms | n | GFLOP/item | GFLOP/s | ÷ ceiling | first call ms | peak RSS |");
-        md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| tower | layout | dtype | batch | items/s | ms (median) | min–max ms | n | GFLOP/item | GFLOP/s | ÷ ceiling | layer GEMMs GFLOP/s | ÷ GEMMs | first call ms | peak RSS |");
+        md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var c in r.Results)
-            md.AppendLine($"| {c.Tower} | {c.Layout} | {c.DType} | {c.Batch} | {F(c.ItemsPerSecond, 2)} | {F(c.Timing.MedianMs, 0)} | {F(c.Timing.MinMs, 0)}–{F(c.Timing.MaxMs, 0)} | {c.Timing.Count} | {F(c.GflopPerItem, 1)} | {F(c.Gflops, 1)} | {F(c.FractionOfCeiling, 2)} | {(c.FirstCallMs is { } fc ? F(fc, 0) : "")} | {Mb(c.PeakRssBytes)} |");
+            md.AppendLine($"| {c.Tower} | {c.Layout} | {c.DType} | {c.Batch} | {F(c.ItemsPerSecond, 2)} | {F(c.Timing.MedianMs, 0)} | {F(c.Timing.MinMs, 0)}–{F(c.Timing.MaxMs, 0)} | {c.Timing.Count} | {F(c.GflopPerItem, 1)} | {F(c.Gflops, 1)} | {F(c.FractionOfCeiling, 2)} | {F(c.LayerGemmGflops, 1)} | {F(c.FractionOfLayerGemm, 2)} | {(c.FirstCallMs is { } fc ? F(fc, 0) : "")} | {Mb(c.PeakRssBytes)} |");
         md.AppendLine();
         if (chartFile != null)
         {
