@@ -12,6 +12,8 @@ matmul in the same run. Runs with Debian's python3-torch:
 Then `./siglip2 bench --peer bench/pytorch_peer.json` shows the numbers beside ours.
 """
 import argparse
+import datetime
+import os
 import json
 import math
 import platform
@@ -118,7 +120,10 @@ def main():
     batches = [1, 8] if a.quick else [1, 8, 32]
     out = {"runtime": f"PyTorch {torch.__version__} eager (bench/pytorch_peer.py)",
            "command": "/usr/bin/python3 " + " ".join(sys.argv), "threads": torch.get_num_threads(),
-           "machine": platform.processor() or platform.machine(), "results": []}
+           "machine": platform.processor() or platform.machine(),
+           "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+           "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(default)"),
+           "load_average_start": os.getloadavg()[0], "results": []}
     with torch.inference_mode():
         a1, b1 = torch.randn(1024, 1024), torch.randn(1024, 1024)
         mm = timed(lambda: a1 @ b1, 1.0, 10, 30)
@@ -135,6 +140,7 @@ def main():
                 out["results"].append(rec)
                 print(f"{tower} batch {b}: {rec['items_per_s']:.2f}/s, {rec['latency_ms']:.0f} ms, {rec['gflops']:.1f} GFLOP/s", file=sys.stderr)
             del model
+    out["load_average_end"] = os.getloadavg()[0]
     text = json.dumps(out, indent=2)
     if a.json:
         with open(a.json, "w") as f:

@@ -85,7 +85,7 @@ public static class InferenceBenchmark
         if (!options.Quick)
             notes.Add("So400m/14@224 and B/16 NaFlex 1024 run batch 1 and 8 only; NaFlex's text tower is B/16's (not repeated).");
         notes.Add("A ratio above 1 means the tower's large products ran faster than the 1024³ reference product did in this run (bigger matrices, or less competing load at that moment): the 1024³ rate is a practical reference, not a hard peak.");
-        notes.Add("Peers: bench/pytorch_peer.py ran in its own process, earlier, with OpenMP's default (spinning) wait under a load average near 10 — its batch-1 figures suffer from the scheduler effect described under Fast paths; the quoted figures are from the issue (same kind of machine).");
+        notes.Add("Peers: bench/pytorch_peer.py runs in its own process (its line above says when, under what load and with which OpenMP wait policy); the quoted figures are from the issue (same kind of machine, other runs).");
         notes.Add($"Calls slower than {options.SlowCallSeconds} s are repeated {options.MinRepetitionsForSlowCases}× after one warm-up call; others {options.MinRepetitions}–{options.MaxRepetitions}× (≈{options.SecondsPerCase} s per case).");
         return report with
         {

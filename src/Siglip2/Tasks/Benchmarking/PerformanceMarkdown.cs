@@ -11,7 +11,7 @@ public static class PerformanceMarkdown
     /// <param name="chartFile">file name of the PNG chart beside the Markdown file, or null for none.</param>
     /// <param name="command">the command line that produced the report.</param>
     /// <param name="peers">numbers of other runtimes to show beside ours (may be empty).</param>
-    /// <param name="peerCommand">how the measured peer numbers were produced, if any.</param>
+    /// <param name="peerCommand">how the measured peer numbers were produced (Markdown, command in backticks), if any.</param>
     public static string Render(InferenceBenchmarkReport r, string? chartFile, string command, IReadOnlyList<PeerResult> peers, string? peerCommand = null)
     {
         var md = new StringBuilder();
@@ -128,14 +128,17 @@ public static class PerformanceMarkdown
         {
             md.AppendLine("## Beside other runtimes (B/16, fp32)");
             md.AppendLine();
-            if (peerCommand != null) md.AppendLine($"Measured peer: `{peerCommand}`.");
+            if (peerCommand != null) md.AppendLine($"Measured peer: {peerCommand}.");
             md.AppendLine();
-            md.AppendLine("| runtime | tower | layout | dtype | batch | items/s | GFLOP/s | ours items/s (this run) | source |");
-            md.AppendLine("|---|---|---|---|---:|---:|---:|---:|---|");
+            md.AppendLine("Machines differ from run to run, so compare the ratios: each runtime's GFLOP/s divided by the 1024³ fp32 matmul rate");
+            md.AppendLine("measured in its own run (*÷ its ceiling*) against ours divided by this run's ceiling.");
+            md.AppendLine();
+            md.AppendLine("| runtime | tower | layout | dtype | batch | items/s | GFLOP/s | ÷ its ceiling | ours items/s (this run) | ours ÷ ceiling | source |");
+            md.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---|");
             foreach (var p in peers)
             {
                 var ours = r.Find(p.Tower, p.Layout, p.DType, p.Batch);
-                md.AppendLine($"| {p.Runtime} | {p.Tower} | {p.Layout} | {p.DType} | {p.Batch} | {F(p.ItemsPerSecond, 2)} | {(p.Gflops is { } g ? F(g, 0) : "")} | {(ours != null ? F(ours.ItemsPerSecond, 2) : "")} | {p.Source} |");
+                md.AppendLine($"| {p.Runtime} | {p.Tower} | {p.Layout} | {p.DType} | {p.Batch} | {F(p.ItemsPerSecond, 2)} | {(p.Gflops is { } g ? F(g, 0) : "")} | {(p.FractionOfCeiling is { } pf ? F(pf, 2) : "")} | {(ours != null ? F(ours.ItemsPerSecond, 2) : "")} | {(ours != null ? F(ours.FractionOfCeiling, 2) : "")} | {p.Source} |");
             }
             md.AppendLine();
         }
