@@ -6,7 +6,7 @@ using Siglip2.Data;
 namespace Siglip2.Training;
 
 /// <summary>One step of an ACID stage: the trainer's report and what the selection saw.</summary>
-public sealed record AcidStepReport(TrainingStepReport Step, AcidSelectionStats Selection);
+public sealed record AcidStepReport(TrainingStepReport Step, AcidSelectionStats Selection, long TotalSteps);
 
 /// <summary>Summary of a finished ACID stage.</summary>
 public sealed record AcidResult(string OutputFolder, bool Curated, long Steps, int BatchSize, int SuperBatchSize, long FirstScene,
@@ -112,7 +112,7 @@ public static class AcidContinuation
                 .Select(v => v.ToString("G6", CultureInfo.InvariantCulture))));
             acidLog.Flush();
             last = r.Loss; sumAll += stats.LearnabilityAll; sumKept += stats.LearnabilityKept;
-            progress?.Report(new AcidStepReport(r, stats));
+            progress?.Report(new AcidStepReport(r, stats, steps));
         }
         trainer.SaveCheckpoint(output);
         double seconds = clock.Elapsed.TotalSeconds;
@@ -138,7 +138,7 @@ public static class AcidContinuation
             final_loss = last,
             mean_learnability_all = double.IsNaN(result.LearnabilityAll) ? (double?)null : result.LearnabilityAll,
             mean_learnability_kept = double.IsNaN(result.LearnabilityKept) ? (double?)null : result.LearnabilityKept,
-        }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
         return result;
     }
 
