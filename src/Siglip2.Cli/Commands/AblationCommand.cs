@@ -112,7 +112,7 @@ public sealed class AblationCommand : ICommand
     {
         var parts = new List<string>
         {
-            "./siglip2 ablation", "--output", o.OutputFolder, "--steps", o.Recipe.Steps.ToString(CultureInfo.InvariantCulture),
+            "./siglip2", "ablation", "--output", o.OutputFolder, "--steps", o.Recipe.Steps.ToString(CultureInfo.InvariantCulture),
             "--batch-size", o.Recipe.BatchSize.ToString(CultureInfo.InvariantCulture), "--seeds", string.Join(",", o.Seeds),
         };
         if (o.Acid)

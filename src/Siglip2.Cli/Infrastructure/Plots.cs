@@ -103,7 +103,7 @@ public static class Plots
         plot.Title(title);
         plot.YLabel(yLabel);
         plot.Axes.Margins(bottom: 0);
-        plot.ShowLegend();
+        if (n > 1) plot.ShowLegend(Edge.Right); else plot.ShowLegend();
         plot.SavePng(pngPath, width, 500);
     }
 
