@@ -53,6 +53,10 @@ public static class AcidContinuation
     {
         log ??= _ => { };
         o.Validate();
+        if (!Directory.Exists(o.LearnerFolder))
+            throw new Siglip2Exception($"learner checkpoint folder not found: {o.LearnerFolder} (pass the folder of a trained model, e.g. from `siglip2 train`)");
+        if (o.Curate && !Directory.Exists(o.TeacherFolder))
+            throw new Siglip2Exception($"teacher checkpoint folder not found: {o.TeacherFolder} (train one first, e.g. `siglip2 train --preset small --output {o.TeacherFolder}`)");
         string output = o.OutputFolder;
         if (Path.GetFullPath(output).TrimEnd('/') == Path.GetFullPath(o.LearnerFolder).TrimEnd('/'))
             throw new Siglip2Exception($"the ACID output {output} is the learner's folder; choose another --output");
