@@ -328,8 +328,13 @@ public static class AblationStudy
 
     private static string Fingerprint(object settings) => JsonSerializer.Serialize(settings);
 
-    private static string FileHash(string path) =>
-        Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))[..16];
+    /// <summary>First 16 hex digits of the file's SHA-256 (a sharded checkpoint: of its index file).</summary>
+    private static string FileHash(string path)
+    {
+        if (!File.Exists(path) && Path.GetFileName(path) == "model.safetensors")
+            path = Path.Combine(Path.GetDirectoryName(path)!, Checkpoints.CheckpointLoader.IndexFileName);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)))[..16];
+    }
 
     private static string StepDetail(RecipeStepReport r) =>
         $"loss {r.Loss:0.000} (sigmoid {r.Sigmoid:0.000}" + (double.IsNaN(r.Locca) ? "" : $", LocCa {r.Locca:0.000}") +
