@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Siglip2.Cli.Infrastructure;
@@ -6,27 +7,41 @@ using Siglip2.Training;
 
 namespace Siglip2.Cli.Commands;
 
-/// <summary>`siglip2 ablation`: SigLIP vs + LocCa vs SigLIP 2 at the same data and compute budget.</summary>
+/// <summary>`siglip2 ablation`: SigLIP vs + LocCa vs SigLIP 2 (vs + ACID and its control) at the same budget, over seeds.</summary>
 public sealed class AblationCommand : ICommand
 {
     public string Name => "ablation";
-    public string Summary => "train sigmoid-only, + LocCa and full SigLIP 2 at one budget and compare them (table + bar chart)";
-    public string Usage => """
-        usage: siglip2 ablation --output DIR [--steps N] [--batch-size B] [--seed S] [--data DIR] [--results FILE.md] [--png FILE.png]
+    public string Summary => "train sigmoid-only, + LocCa, SigLIP 2, + ACID (and its control) at one budget over seeds and compare them (table + chart)";
+    public string Usage => $"""
+        usage: siglip2 ablation --output DIR [--steps N] [--batch-size B] [--seeds 0,1] [--data DIR] [--results FILE.md] [--png FILE.png]
+                                [--acid-steps N] [--acid-keep F] [--acid-lr X] [--acid-teacher DIR] [--no-acid]
 
-          --output DIR      one sub-folder per row (checkpoint + decoder + loss log), ablation.md/.json/.png
-          --steps N         training steps of every row (default 120)
+          --output DIR      seed-S/<row>/ per seed and row (checkpoint, decoder, loss log, row.json), acid-teacher/,
+                            ablation.md/.json/.png and ablation_seeds.csv; finished rows are reused when rerun with
+                            the same settings
+          --steps N         training steps of every from-scratch row (default 120)
           --batch-size B    batch size of every row (default 128)
-          --seed S          seed of initialisation, data and augmentations (default 0)
+          --seeds LIST      comma-separated seeds; every row is trained and evaluated once per seed and the table
+                            gives the mean and the min–max range (default 0,1); --seed S is --seeds S
+          --acid-steps N    steps of the two continuations of the SigLIP 2 row: "+ ACID" and the control "+ extra
+                            steps" without curation (default {AcidOptions.DefaultStepShare:P0} of --steps)
+          --acid-keep F     fraction of each ACID super-batch trained on, in (0, 1] (default {AcidOptions.DefaultKeep.ToString(CultureInfo.InvariantCulture)}: super-batch 2B)
+          --acid-lr X       constant learning rate of both continuations, no weight decay (default {AcidOptions.DefaultLearningRate.ToString(CultureInfo.InvariantCulture)})
+          --acid-teacher DIR  a teacher checkpoint to use instead of training one; by default the `small` model is trained
+                            once for {AblationStudy.TeacherStepFactor}× --steps (seed {AblationStudy.TeacherSeed}, own tokenizer) into DIR/{AblationStudy.TeacherFolderName}/
+          --no-acid         only the three from-scratch rows
           --data DIR        the four Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist)
-          --results FILE    also write the table into the "## Ablation" section of this markdown file (e.g. docs/results.md)
+          --results FILE    also write the table and the command that reproduces it into the "## Ablation" section
+                            of this markdown file (e.g. docs/results.md)
           --png FILE        also copy the bar chart here (e.g. docs/ablation.png)
-        The default budget (tiny model, 120 steps × 128) takes about 10–20 minutes on 2 shared cores for the three rows.
+        The default budget (tiny model, 120 steps × 128) takes about 15–25 minutes per seed on 2 shared cores, plus the
+        teacher once.
         """;
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--output", "--steps", "--batch-size", "--seed", "--data", "--results", "--png"], []);
+        var a = ParsedArguments.Parse(args, ["--output", "--steps", "--batch-size", "--seed", "--seeds", "--data", "--results", "--png",
+            "--acid-steps", "--acid-keep", "--acid-lr", "--acid-teacher"], ["--no-acid"]);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         string output = a.Required("--output", "a folder for the ablation runs");
         var recipe = AblationStudy.DefaultRecipe;
@@ -34,39 +49,105 @@ public sealed class AblationCommand : ICommand
         {
             Steps = a.Int("--steps", (int)recipe.Steps, 10),
             BatchSize = a.Int("--batch-size", recipe.BatchSize, 8),
-            Seed = a.Long("--seed", recipe.Seed),
         };
-        var options = new AblationOptions { OutputFolder = output, DataDirectory = a.Optional("--data"), Recipe = recipe };
+        if (a.Optional("--seed") is not null && a.Optional("--seeds") is not null) throw new UsageException("give either --seed or --seeds, not both");
+        var seeds = a.Optional("--seed") is not null ? [a.Long("--seed", 0)] : ParseSeeds(a.Optional("--seeds") ?? "0,1");
+        if (seeds.Any(s => s < 0)) throw new UsageException("seeds must be ≥ 0");
+        bool acid = !a.Flag("--no-acid");
+        double keep = a.Double("--acid-keep") ?? AcidOptions.DefaultKeep;
+        if (keep is <= 0 or > 1) throw new UsageException($"--acid-keep must be in (0, 1] (the fraction of each super-batch trained on), got {keep.ToString(CultureInfo.InvariantCulture)}");
+        double lr = a.Double("--acid-lr") ?? AcidOptions.DefaultLearningRate;
+        if (!(lr > 0)) throw new UsageException($"--acid-lr must be > 0, got {lr.ToString(CultureInfo.InvariantCulture)}");
+        long? acidSteps = a.Optional("--acid-steps") is null ? null : a.Int("--acid-steps", 1, 1);
+        string? teacher = a.Optional("--acid-teacher");
+        if (teacher is not null && !Directory.Exists(teacher)) throw new Siglip2Exception($"teacher checkpoint folder not found: {teacher} (--acid-teacher)");
+        var options = new AblationOptions
+        {
+            OutputFolder = output, DataDirectory = a.Optional("--data"), Recipe = recipe, Seeds = seeds,
+            Acid = acid, AcidSteps = acidSteps, AcidKeep = keep, AcidLearningRate = lr, TeacherFolder = teacher,
+        };
+        options.Validate();
+        string? results = a.Optional("--results"), pngCopy = a.Optional("--png");
+        string command = ReproduceCommand(options, results, pngCopy);
+
         ProgressReporter? bar = null;
+        string? barLabel = null;
         var progress = new Progress(r =>
         {
-            if (r.Step == 1) { bar?.Dispose(); bar = new ProgressReporter("training", (int)recipe.Steps, "steps"); }
-            bar?.Report((int)r.Step, $"loss {r.Loss:0.000} (sigmoid {r.Sigmoid:0.000}" + (double.IsNaN(r.Locca) ? "" : $", LocCa {r.Locca:0.000}") + (double.IsNaN(r.Silc) ? ")" : $", SILC {r.Silc:0.00}, TIPS {r.Tips:0.00})"));
+            if (bar is null || barLabel != r.Label) { bar?.Dispose(); bar = new ProgressReporter(r.Label, (int)r.TotalSteps, "steps"); barLabel = r.Label; }
+            bar.Report((int)r.Step, r.Detail);
         });
-        IReadOnlyList<AblationRow> rows;
-        try { rows = AblationStudy.Run(options, m => { bar?.Dispose(); bar = null; Output.Note(m); }, progress); }
+        AblationResult result;
+        try { result = AblationStudy.Run(options, m => { bar?.Dispose(); bar = null; Output.Note(m); }, progress); }
         finally { bar?.Dispose(); }
-        string markdown = AblationStudy.ToMarkdown(rows, options);
-        File.WriteAllText(Path.Combine(output, "ablation.md"), markdown);
-        File.WriteAllText(Path.Combine(output, "ablation.json"), JsonSerializer.Serialize(rows, Output.Json) + "\n");
+
+        string markdown = AblationStudy.ToMarkdown(result, options);
+        File.WriteAllText(Path.Combine(output, "ablation.md"), markdown + $"\nReproduce with `{command}`.\n");
+        File.WriteAllText(Path.Combine(output, "ablation.json"), JsonSerializer.Serialize(new { command, result.Rows, result.Teacher }, Output.Json) + "\n");
+        File.WriteAllText(Path.Combine(output, "ablation_seeds.csv"), AblationStudy.ToCsv(result));
         string png = Path.Combine(output, "ablation.png");
-        var metrics = new[] { "zero-shot (en)", "I→T R@1", "T→I R@1", "referring acc.", "seg. mIoU" };
-        Plots.Bars(png, $"SigLIP 2 ablation on FashionScenes ({recipe.Steps} steps × {recipe.BatchSize}, seed {recipe.Seed})", "%", metrics,
-            rows.Select(r => (r.Name, new[] { r.ZeroShotEnglish, r.ImageToTextR1, r.TextToImageR1, r.ReferringAccuracy, r.SegmentationMeanIou }
-                .Select(v => double.IsNaN(v) ? 0 : 100 * v).ToArray())).ToList());
-        if (a.Optional("--png") is { } pngCopy) File.Copy(png, pngCopy, overwrite: true);
-        if (a.Optional("--results") is { } results) WriteSection(results, markdown, a.Optional("--png"));
+        DrawChart(png, result, options);
+        if (pngCopy is not null) File.Copy(png, pngCopy, overwrite: true);
+        if (results is not null) WriteSection(results, markdown, pngCopy, command);
         Console.WriteLine(markdown);
-        Output.Note($"wrote {Path.Combine(output, "ablation.md")}, ablation.json and {png}");
+        Output.Note($"wrote {Path.Combine(output, "ablation.md")}, ablation.json, ablation_seeds.csv and {png}");
         return 0;
     }
 
+    private static List<long> ParseSeeds(string text)
+    {
+        var seeds = new List<long>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!long.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out long s))
+                throw new UsageException($"--seeds must be comma-separated integers (e.g. 0,1,2), got '{text}'");
+            seeds.Add(s);
+        }
+        if (seeds.Distinct().Count() != seeds.Count) throw new UsageException($"--seeds lists a seed twice: '{text}'");
+        return seeds;
+    }
+
+    /// <summary>The one command line that reproduces the table with every setting spelled out (defaults may change later).</summary>
+    public static string ReproduceCommand(AblationOptions o, string? results, string? png)
+    {
+        var parts = new List<string>
+        {
+            "./siglip2", "ablation", "--output", o.OutputFolder, "--steps", o.Recipe.Steps.ToString(CultureInfo.InvariantCulture),
+            "--batch-size", o.Recipe.BatchSize.ToString(CultureInfo.InvariantCulture), "--seeds", string.Join(",", o.Seeds),
+        };
+        if (o.Acid)
+        {
+            parts.AddRange(["--acid-steps", o.AcidStepCount.ToString(CultureInfo.InvariantCulture), "--acid-keep", o.AcidKeep.ToString(CultureInfo.InvariantCulture),
+                "--acid-lr", o.AcidLearningRate.ToString(CultureInfo.InvariantCulture)]);
+            if (o.TeacherFolder is not null) parts.AddRange(["--acid-teacher", o.TeacherFolder]);
+        }
+        else parts.Add("--no-acid");
+        if (o.DataDirectory is not null) parts.AddRange(["--data", o.DataDirectory]);
+        if (results is not null) parts.AddRange(["--results", results]);
+        if (png is not null) parts.AddRange(["--png", png]);
+        return string.Join(" ", parts.Select(p => p.Length > 0 && p.All(c => char.IsLetterOrDigit(c) || "-_./,=:".Contains(c)) ? p : $"'{p}'"));
+    }
+
+    /// <summary>Bars of the seed means, whiskers from the min to the max over seeds.</summary>
+    public static void DrawChart(string png, AblationResult result, AblationOptions o)
+    {
+        var metrics = new[] { "zero-shot (en)", "I→T R@1", "T→I R@1", "referring acc.", "seg. mIoU" };
+        var summary = AblationSummary.Aggregate(result.Rows);
+        static MetricSpread[] Of(AblationSummaryRow r) => [r.ZeroShotEnglish, r.ImageToTextR1, r.TextToImageR1, r.ReferringAccuracy, r.SegmentationMeanIou];
+        static double P(double v) => double.IsNaN(v) ? 0 : 100 * v;
+        string seeds = o.Seeds.Count == 1 ? $"seed {o.Seeds[0]}" : $"mean of seeds {string.Join(", ", o.Seeds)}, whiskers min–max";
+        Plots.Bars(png, $"SigLIP 2 ablation on FashionScenes ({o.Recipe.Steps} steps × {o.Recipe.BatchSize}; {seeds})", "%", metrics,
+            summary.Select(r => (r.Name, Of(r).Select(m => P(m.Mean)).ToArray())).ToList(),
+            o.Seeds.Count > 1 ? summary.Select(r => (Of(r).Select(m => m.Count > 1 ? P(m.Min) : double.NaN).ToArray(), Of(r).Select(m => m.Count > 1 ? P(m.Max) : double.NaN).ToArray())).ToList() : null,
+            width: 1100);
+    }
+
     /// <summary>Replaces (or appends) the "## Ablation" section of a markdown file, keeping everything else.</summary>
-    public static void WriteSection(string path, string table, string? png)
+    public static void WriteSection(string path, string table, string? png, string command)
     {
         string existing = File.Exists(path) ? File.ReadAllText(path) : "";
         string image = png is null ? "" : $"\n![ablation]({Path.GetFileName(png)})\n";
-        string section = $"## Ablation\n\nMeasured by `siglip2 ablation` ({DateTime.UtcNow:yyyy-MM-dd}).\n\n{table}{image}\n";
+        string section = $"## Ablation\n\nMeasured by `siglip2 ablation` ({DateTime.UtcNow:yyyy-MM-dd}); reproduce with\n\n```bash\n{command}\n```\n\n{table}{image}\n";
         var match = Regex.Match(existing, @"^## Ablation\n.*?(?=^## |\z)", RegexOptions.Multiline | RegexOptions.Singleline);
         string updated = match.Success
             ? existing[..match.Index] + section + existing[(match.Index + match.Length)..]
@@ -74,8 +155,8 @@ public sealed class AblationCommand : ICommand
         File.WriteAllText(path, updated);
     }
 
-    private sealed class Progress(Action<RecipeStepReport> action) : IProgress<RecipeStepReport>
+    private sealed class Progress(Action<AblationProgress> action) : IProgress<AblationProgress>
     {
-        public void Report(RecipeStepReport value) => action(value);
+        public void Report(AblationProgress value) => action(value);
     }
 }

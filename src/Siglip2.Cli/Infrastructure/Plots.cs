@@ -65,10 +65,14 @@ public static class Plots
         plot.SavePng(pngPath, 900, 500);
     }
 
-    /// <summary>A grouped bar chart: one group per category, one bar per series.</summary>
+    /// <summary>
+    /// A grouped bar chart: one group per category, one bar per series. With <paramref name="ranges"/> (per series, per
+    /// category: low and high, NaN = none) each bar gets a whisker from low to high, e.g. the min–max over seeds.
+    /// </summary>
     public static void Bars(string pngPath, string title, string yLabel, IReadOnlyList<string> categories,
-        IReadOnlyList<(string Series, double[] Values)> series)
+        IReadOnlyList<(string Series, double[] Values)> series, IReadOnlyList<(double[] Low, double[] High)>? ranges = null, int width = 900)
     {
+        if (ranges is not null && ranges.Count != series.Count) throw new ArgumentException("one range per series", nameof(ranges));
         EnsureFonts();
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
@@ -79,6 +83,19 @@ public static class Plots
             for (int c = 0; c < categories.Count; c++)
                 bars.Add(new Bar { Position = c * (n + 1) + s, Value = series[s].Values[c], FillColor = palette.GetColor(s) });
             plot.Add.Bars(bars);
+            if (ranges is not null)
+                for (int c = 0; c < categories.Count; c++)
+                {
+                    double low = ranges[s].Low[c], high = ranges[s].High[c], x = c * (n + 1) + s;
+                    if (!double.IsFinite(low) || !double.IsFinite(high) || high <= low) continue;
+                    foreach (var (x1, y1, x2, y2) in new[] { (x, low, x, high), (x - 0.2, low, x + 0.2, low), (x - 0.2, high, x + 0.2, high) })
+                    {
+                        var whisker = plot.Add.Line(x1, y1, x2, y2);
+                        whisker.LineColor = Colors.Black;
+                        whisker.LineWidth = 1.5f;
+                        whisker.MarkerSize = 0;
+                    }
+                }
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = series[s].Series, FillColor = palette.GetColor(s) });
         }
         var ticks = categories.Select((c, i) => new Tick(i * (n + 1) + (n - 1) / 2.0, c)).ToArray();
@@ -86,8 +103,8 @@ public static class Plots
         plot.Title(title);
         plot.YLabel(yLabel);
         plot.Axes.Margins(bottom: 0);
-        plot.ShowLegend();
-        plot.SavePng(pngPath, 900, 500);
+        if (n > 1) plot.ShowLegend(Edge.Right); else plot.ShowLegend();
+        plot.SavePng(pngPath, width, 500);
     }
 
     private static double[] Smooth(List<double> values, int window)

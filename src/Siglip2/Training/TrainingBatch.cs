@@ -21,7 +21,6 @@ public sealed class TrainingBatch : IDisposable
     public long BatchSize => InputIds.shape[0];
     public bool IsNaflex => PixelAttentionMask is not null;
 
-    /// <summary>Throws a one-line <see cref="Siglip2Exception"/> if the shapes do not fit together.</summary>
     /// <summary>Tensors of one preprocessed image batch and its (B·L) caption ids, with the Hugging Face input names.</summary>
     public static TrainingBatch From(Siglip2.Processing.Images.ImageBatch images, long[] ids, int length)
     {
@@ -35,6 +34,20 @@ public sealed class TrainingBatch : IDisposable
         };
     }
 
+    /// <summary>A new batch of rows <paramref name="indices"/> (in that order) of this one; this batch keeps its tensors.</summary>
+    public TrainingBatch Rows(IReadOnlyList<long> indices)
+    {
+        using var index = tensor(indices.ToArray(), dtype: ScalarType.Int64);
+        return new TrainingBatch
+        {
+            PixelValues = PixelValues.index_select(0, index),
+            InputIds = InputIds.index_select(0, index),
+            PixelAttentionMask = PixelAttentionMask?.index_select(0, index),
+            SpatialShapes = SpatialShapes?.index_select(0, index),
+        };
+    }
+
+    /// <summary>Throws a one-line <see cref="Siglip2Exception"/> if the shapes do not fit together.</summary>
     public void Validate()
     {
         if (InputIds.dim() != 2)
