@@ -15,6 +15,7 @@ public static class Program
         new PreprocessCommand(),
         new TrainCommand(),
         new EvalCommand(),
+        new EvalAspectCommand(),
         new AblationCommand(),
         new QuickstartCommand(),
         new BenchCommand(),

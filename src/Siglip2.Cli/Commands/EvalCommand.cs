@@ -87,7 +87,7 @@ public sealed class EvalCommand : ICommand
     }
 
     /// <summary>The scene settings the model was trained with (recipe.json), else the defaults.</summary>
-    private static FashionScenesConfig ReadScenesConfig(string model)
+    public static FashionScenesConfig ReadScenesConfig(string model)
     {
         string path = Path.Combine(model, TrainingRun.RecipeFileName);
         if (!File.Exists(path)) return new FashionScenesConfig();
