@@ -35,7 +35,7 @@ public sealed record AspectEvaluationReport(double MinAspect, double MaxAspectSe
     {
         var sb = new StringBuilder();
         sb.AppendLine($"Extreme: {ExtremeScenes} held-out scenes with aspect ratio ≥ {MinAspect.ToString("0.##", CultureInfo.InvariantCulture)}:1 (up to {MaxAspectSeen.ToString("0.##", CultureInfo.InvariantCulture)}:1), zero-shot on their {ExtremeSingleItem} single-item scenes. " +
-            $"Control: {SquareScenes} tinted scenes ≤ {SquareAspect.ToString("0.##", CultureInfo.InvariantCulture)}:1 ({SquareSingleItem} single-item). Zero-shot: English prompt ensemble, 10 classes; R@1 over the group's scenes.");
+            $"Control: {SquareScenes} tinted scenes ≤ {SquareAspect.ToString("0.##", CultureInfo.InvariantCulture)}:1 ({SquareSingleItem} single-item). Zero-shot: 10 classes, English single-item captions averaged over the 10 colours; R@1 over the group's scenes.");
         sb.AppendLine();
         sb.AppendLine("| model | image tower | extreme zero-shot | extreme I→T R@1 | extreme T→I R@1 | patches used | square zero-shot | square I→T R@1 | square T→I R@1 |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
@@ -50,8 +50,8 @@ public sealed record AspectEvaluationReport(double MinAspect, double MaxAspectSe
 /// <summary>
 /// NaFlex vs fixed resolution on scenes with extreme aspect ratios (SigLIP 2 §2.4.2, §3: NaFlex keeps the aspect
 /// ratio, a fixed-resolution model squashes a strip into a square). For each checkpoint (and, for NaFlex, each
-/// patch budget): zero-shot classification of the single-item scenes of the extreme group (English prompt ensemble,
-/// as <see cref="ZeroShotClassification"/>) and image↔text R@1 among the group's scenes (as
+/// patch budget): zero-shot classification of the single-item scenes of the extreme group (English captions of the
+/// class in every colour, <see cref="ZeroShotClassification.TintedClassEmbeddings"/>) and image↔text R@1 among the group's scenes (as
 /// <see cref="SceneRetrieval"/>), next to the same numbers on a near-square control group, and the mean number of real
 /// patches the image tower saw.
 /// </summary>
@@ -99,7 +99,7 @@ public static class AspectRatioEvaluation
         double zeroShot = double.NaN;
         if (single.Length > 0)
         {
-            var classes = ZeroShotClassification.ClassEmbeddings(pipeline, CaptionLanguages.English);
+            var classes = ZeroShotClassification.TintedClassEmbeddings(pipeline, CaptionLanguages.English);
             var predicted = torch.matmul(images.index_select(0, torch.tensor(single.Select(i => (long)i).ToArray())), classes.t()).argmax(1).data<long>().ToArray();
             zeroShot = (double)single.Where((sceneIndex, k) => predicted[k] == scenes[sceneIndex].Items[0].ClassId).Count() / single.Length;
         }
