@@ -210,7 +210,7 @@ public static class StageContinuation
     }
 
     private static string Describe(TrainingObjectives o) =>
-        "sigmoid" + (o.Locca ? " + LocCa" : "") + (o.SelfDistillation ? $" + SILC/TIPS from {o.SelfDistillationStart:P0}" : "");
+        "sigmoid" + (o.Locca ? " + LocCa" : "") + (o.SelfDistillation ? $" + SILC/TIPS from {o.SelfDistillationStart * 100:0}%" : "");
 
     private static long RowStep(string line)
     {
