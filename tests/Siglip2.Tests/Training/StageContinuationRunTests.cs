@@ -97,6 +97,10 @@ public class StageContinuationRunTests
         Assert.Equal(0, Program.Execute(new EvalAspectCommand(), ["--model", fixed42, "--model", naflex, "--scenes", "20", "--patch-budgets", "16", "--output", json]));
         Assert.True(File.Exists(json) && File.Exists(Path.ChangeExtension(json, ".md")));
 
+        // one NaFlex checkpoint, any sequence length: the standard evaluation at another max_num_patches
+        Assert.Equal(0, Program.Execute(new EvalCommand(), ["--model", naflex, "--languages", "en", "--limit", "32", "--scenes", "16", "--max-patches", "8", "--output", tmp.File("e8.json")]));
+        Assert.Equal(1, Program.Execute(new EvalCommand(), ["--model", fixed42, "--languages", "en", "--limit", "32", "--scenes", "16", "--max-patches", "8", "--output", tmp.File("e.json")]));
+
         // mistakes give one-line errors: 1 = bad input, 2 = bad command line
         Assert.Equal(1, Program.Execute(new TrainCommand(), ["--continue-from", main, "--variant", "naflex", "--output", naflex]));  // exists
         Assert.Equal(1, Program.Execute(new TrainCommand(), ["--continue-from", naflex, "--variant", "fixed", "--output", tmp.File("x")]));  // NaFlex run
