@@ -16,6 +16,7 @@ public static class Program
         new TrainCommand(),
         new EvalCommand(),
         new AcidCommand(),
+        new EvalAspectCommand(),
         new AblationCommand(),
         new QuickstartCommand(),
         new BenchCommand(),

@@ -14,7 +14,7 @@ public sealed class EvalCommand : ICommand
     public string Summary => "evaluate a FashionScenes checkpoint: zero-shot (every language) and retrieval R@1/R@5";
     public string Usage => """
         usage: siglip2 eval --model DIR [--data DIR] [--languages en,de,...] [--limit N] [--scenes N] [--output FILE.json] [--json]
-                            [--referring N] [--dense]
+                            [--referring N] [--dense] [--max-patches N]
 
           --model DIR       a checkpoint trained by `siglip2 train` (or any SigLIP checkpoint with its tokenizer)
           --data DIR        the four Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist)
@@ -27,11 +27,13 @@ public sealed class EvalCommand : ICommand
                             checkpoint's LocCa decoder (locca_decoder.safetensors; IoU ≥ 0.5 accuracy)
           --dense           also train a linear probe on frozen patch features (300 / 200 held-out scenes)
                             and report segmentation mIoU (fixed-resolution checkpoints)
+          --max-patches N   NaFlex checkpoints: evaluate at this max_num_patches instead of the one in
+                            preprocessor_config.json (one checkpoint serves every sequence length)
         """;
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring"], ["--json", "--dense"]);
+        var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring", "--max-patches"], ["--json", "--dense"]);
         string model = a.Required("--model", "a checkpoint folder");
         if (!Directory.Exists(model)) throw new Siglip2Exception($"model folder not found: {model}");
         var languages = (a.Optional("--languages") ?? string.Join(",", CaptionLanguages.Codes)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -39,7 +41,8 @@ public sealed class EvalCommand : ICommand
         int? limit = a.Optional("--limit") is null ? null : a.Int("--limit", 10000, 1, 10000);
         int scenes = a.Int("--scenes", 1000, 2, 10000);
         string output = a.Optional("--output") ?? Path.Combine(model, "eval.json");
-        var report = Evaluate(model, a.Optional("--data"), languages, limit, scenes, a.Int("--batch-size", 256, 1, 4096));
+        int? maxPatches = a.Optional("--max-patches") is null ? null : a.Int("--max-patches", 256, 1, 65536);
+        var report = Evaluate(model, a.Optional("--data"), languages, limit, scenes, a.Int("--batch-size", 256, 1, 4096), maxPatches);
         Write(report, output);
         if (a.Flag("--json")) Output.WriteJson(report);
         else Console.WriteLine(report.ToMarkdown());
@@ -49,10 +52,11 @@ public sealed class EvalCommand : ICommand
         return 0;
     }
 
-    public static FashionEvaluationReport Evaluate(string model, string? dataDir, IReadOnlyList<string> languages, int? limit, int scenes, int batchSize = 256)
+    public static FashionEvaluationReport Evaluate(string model, string? dataDir, IReadOnlyList<string> languages, int? limit, int scenes, int batchSize = 256,
+        int? maxNumPatches = null)
     {
         var data = FashionMnist.Load(dataDir);
-        using var pipeline = EmbeddingPipeline.Load(model, new EmbeddingPipelineOptions { BatchSize = batchSize });
+        using var pipeline = EmbeddingPipeline.Load(model, new EmbeddingPipelineOptions { BatchSize = batchSize, MaxNumPatches = maxNumPatches });
         var scenesConfig = ReadScenesConfig(model);
         int total = Math.Min(limit ?? data.Test.Count, data.Test.Count);
         using var bar = new ProgressReporter("zero-shot", total, "images");
@@ -87,7 +91,7 @@ public sealed class EvalCommand : ICommand
     }
 
     /// <summary>The scene settings the model was trained with (recipe.json), else the defaults.</summary>
-    private static FashionScenesConfig ReadScenesConfig(string model)
+    public static FashionScenesConfig ReadScenesConfig(string model)
     {
         string path = Path.Combine(model, TrainingRun.RecipeFileName);
         if (!File.Exists(path)) return new FashionScenesConfig();

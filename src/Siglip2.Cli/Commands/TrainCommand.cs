@@ -10,6 +10,8 @@ public sealed class TrainCommand : ICommand
     public string Summary => "train a SigLIP 2 model on FashionScenes (multilingual scenes from Fashion-MNIST)";
     public string Usage => $"""
         usage: siglip2 train --preset NAME --output DIR [--objectives siglip|locca|siglip2] [--max-steps N] [--seed S] [--resume] [--data DIR]
+               siglip2 train --continue-from RUN --variant naflex|fixed --output DIR [--image-size N] [--patch-budgets 8,16,24,36]
+                             [--max-steps N] [--resume] [--data DIR]
 
           --preset NAME     {string.Join(", ", TrainingRecipe.Presets.Select(p => p.Name))} (default tiny)
           --output DIR      checkpoint folder (Hugging Face layout + training_state.json, optimizer.bin,
@@ -17,7 +19,8 @@ public sealed class TrainCommand : ICommand
           --max-steps N     stop after N steps in total (the schedule still spans the preset's steps)
           --steps N         change the preset's schedule length
           --seed S          seed of initialisation and data (default 0)
-          --resume          continue the run in DIR where it stopped (same loss curve)
+          --resume          continue the run in DIR where it stopped (same loss curve; a continued run
+                            resumes from its stage.json, --continue-from is then optional)
           --data DIR        folder with the four Fashion-MNIST IDX .gz files (default: Debian's
                             dataset-fashion-mnist, /usr/share/datasets/fashion-mnist)
           --checkpoint-every N  save every N steps (default 200)
@@ -25,15 +28,30 @@ public sealed class TrainCommand : ICommand
                             referring expressions, grounded captions); siglip2: + LocCa + SILC/TIPS
                             self-distillation from 80% of the steps (fixed-resolution presets).
                             The decoder and SSL state are saved beside the model (see docs/training.md)
+        continuation stages (SigLIP 2 §2.4; a run keeps snapshots in RUN/stage-snapshots/ at 90% and 95%):
+          --continue-from RUN  a finished (or ≥ 95%) fixed-resolution run of `siglip2 train`
+          --variant fixed   from the 95% snapshot at a new square size, position embedding resized,
+                            all of the run's losses, until the end of the same schedule
+          --variant naflex  from the 90% snapshot with a NaFlex image tower (aspect preserved), the
+                            sequence length drawn per batch from --patch-budgets, no SILC/TIPS
+          --image-size N    fixed variant: the new side (default 1.5 × the grid, 28 → 42 for tiny)
+          --patch-budgets L naflex variant: max_num_patches values (default {string.Join(",", StageContinuation.DefaultPatchBudgets)})
         presets:
         {string.Join("\n", TrainingRecipe.Presets.Select(p => $"  {p.Name,-12} {p.Description}"))}
-        example: siglip2 train --preset tiny --output runs/tiny
+        examples: siglip2 train --preset tiny --objectives siglip2 --output runs/tiny2
+                  siglip2 train --continue-from runs/tiny2 --variant naflex --output runs/tiny2-naflex
         """;
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--preset", "--output", "--max-steps", "--steps", "--seed", "--data", "--checkpoint-every", "--objectives"], ["--resume"]);
+        var a = ParsedArguments.Parse(args, ["--preset", "--output", "--max-steps", "--steps", "--seed", "--data", "--checkpoint-every", "--objectives",
+            "--continue-from", "--variant", "--image-size", "--patch-budgets"], ["--resume"]);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
+        if (a.Optional("--continue-from") is not null || a.Optional("--variant") is not null
+            || (a.Flag("--resume") && a.Optional("--output") is { } o && ContinuationRecord.Exists(o)))
+            return Continue(a);
+        foreach (var option in new[] { "--image-size", "--patch-budgets" })
+            if (a.Optional(option) is not null) throw new UsageException($"{option} belongs to a continuation (--continue-from RUN --variant ...)");
         var recipe = TrainingRecipe.Get(a.Optional("--preset") ?? "tiny");
         recipe = recipe with { Seed = a.Long("--seed", recipe.Seed) };
         if (a.Optional("--steps") is not null) recipe = recipe with { Steps = a.Int("--steps", (int)recipe.Steps, 1) };
@@ -62,28 +80,66 @@ public sealed class TrainCommand : ICommand
         return 0;
     }
 
-    public static TrainingRunResult Train(TrainingRunOptions options)
+    /// <summary>`--continue-from RUN --variant naflex|fixed`: a SigLIP 2 continuation stage (StageContinuation).</summary>
+    private static int Continue(ParsedArguments a)
+    {
+        foreach (var option in new[] { "--preset", "--objectives", "--steps", "--seed" })
+            if (a.Optional(option) is not null)
+                throw new UsageException($"{option} cannot be combined with --continue-from: a continuation keeps the main run's recipe, objectives and schedule");
+        string output = a.Required("--output", "a folder for the continued run");
+        ContinuationRecord? existing = a.Flag("--resume") && ContinuationRecord.Exists(output) ? ContinuationRecord.Load(output) : null;
+        string source = a.Optional("--continue-from") ?? existing?.SourceRun
+            ?? throw new UsageException("missing --continue-from (the main run to continue)");
+        var variant = a.Choice("--variant", new Dictionary<string, StageVariant?> { ["naflex"] = StageVariant.Naflex, ["fixed"] = StageVariant.Fixed }, null)
+            ?? existing?.Variant ?? throw new UsageException("missing --variant (naflex or fixed)");
+        if (variant == StageVariant.Naflex && a.Optional("--image-size") is not null)
+            throw new UsageException("--image-size belongs to --variant fixed; the NaFlex variant keeps each image's aspect ratio (see --patch-budgets)");
+        if (variant == StageVariant.Fixed && a.Optional("--patch-budgets") is not null)
+            throw new UsageException("--patch-budgets belongs to --variant naflex; the fixed variant takes --image-size");
+        int? imageSize = a.Optional("--image-size") is null ? null : a.Int("--image-size", 0, 1, 4096);
+        var budgets = a.IntList("--patch-budgets", 1, 100_000);
+        long? maxSteps = a.Optional("--max-steps") is null ? null : a.Long("--max-steps", 0);
+        if (maxSteps is < 1) throw new UsageException("--max-steps must be ≥ 1");
+        var options = new StageContinuationOptions
+        {
+            SourceRun = source, Variant = variant, OutputFolder = output, ImageSize = imageSize, PatchBudgets = budgets,
+            DataDirectory = a.Optional("--data"), MaxSteps = maxSteps, Resume = a.Flag("--resume"),
+            CheckpointEvery = a.Int("--checkpoint-every", 200, 1),
+        };
+        long total = File.Exists(Path.Combine(source, TrainingRun.RecipeFileName)) ? TrainingRecipe.Load(source).Steps : 0;
+        var result = Run(options.OutputFolder, (int)Math.Min(maxSteps ?? total, total), $"{variant.ToString().ToLowerInvariant()} continuation of {source}",
+            progress => StageContinuation.Execute(options, progress, Output.Note));
+        Output.Note($"checkpoint in {result.OutputFolder} (step {result.LastStep} of {result.TotalSteps}); {result.ImagesPerSecond:0} images/s");
+        return 0;
+    }
+
+    public static TrainingRunResult Train(TrainingRunOptions options) =>
+        Run(options.OutputFolder, (int)Math.Min(options.MaxSteps ?? long.MaxValue, options.Recipe.Steps), $"FashionScenes — preset {options.Recipe.Name}",
+            progress => TrainingRun.Execute(options, progress, Output.Note));
+
+    /// <summary>Runs a training job with a progress bar, then draws the loss curve beside the checkpoint.</summary>
+    private static TrainingRunResult Run(string outputFolder, int steps, string title, Func<IProgress<TrainingStepReport>, TrainingRunResult> execute)
     {
         ProgressReporter? bar = null;
         double loss = double.NaN;
         var progress = new Progress(r =>
         {
-            bar ??= new ProgressReporter("training", (int)Math.Min(options.MaxSteps ?? long.MaxValue, options.Recipe.Steps), "steps");
+            bar ??= new ProgressReporter("training", steps, "steps");
             loss = double.IsNaN(loss) ? r.Loss : 0.9 * loss + 0.1 * r.Loss;
             bar.Report((int)r.Step, $"loss {loss:0.000}  {r.ImagesPerSecond:0} img/s  t {r.Temperature:0.0} b {r.Bias:0.00}");
         });
         TrainingRunResult result;
         try
         {
-            result = TrainingRun.Execute(options, progress, Output.Note);
+            result = execute(progress);
         }
         finally
         {
             bar?.Dispose();
         }
-        string png = Path.Combine(options.OutputFolder, "loss_curve.png");
+        string png = Path.Combine(outputFolder, "loss_curve.png");
         if (File.Exists(result.LossLogPath))
-            Plots.LossCurve(result.LossLogPath, png, $"FashionScenes — preset {options.Recipe.Name}");
+            Plots.LossCurve(result.LossLogPath, png, title);
         return result;
     }
 

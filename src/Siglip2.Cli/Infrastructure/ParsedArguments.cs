@@ -93,6 +93,22 @@ public sealed class ParsedArguments
         return v;
     }
 
+    /// <summary>A comma-separated list of integers in [<paramref name="min"/>, <paramref name="max"/>], or null when the option is absent.</summary>
+    public IReadOnlyList<int>? IntList(string name, int min = int.MinValue, int max = int.MaxValue, string example = "8,16,24,36")
+    {
+        var s = Optional(name);
+        if (s == null) return null;
+        var values = new List<int>();
+        foreach (var part in s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
+                throw new UsageException($"{name} must be a comma-separated list of integers in [{min}, {max}] (e.g. {example}), got '{s}'");
+            values.Add(v);
+        }
+        if (values.Count == 0) throw new UsageException($"{name} is empty (e.g. {example})");
+        return values;
+    }
+
     public T Choice<T>(string name, IReadOnlyDictionary<string, T> choices, T defaultValue)
     {
         var s = Optional(name);

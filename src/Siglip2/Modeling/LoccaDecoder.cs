@@ -45,15 +45,18 @@ public sealed class LoccaDecoder : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Final-LayerNorm hidden states (B, L, width) of decoder inputs (B, L) over image tokens (B, S, Dv).</summary>
-    public Tensor Forward(Tensor inputIds, Tensor memory, Tensor? selfMask)
+    /// <summary>
+    /// Final-LayerNorm hidden states (B, L, width) of decoder inputs (B, L) over image tokens (B, S, Dv);
+    /// <paramref name="memoryMask"/> (additive, (B, 1, 1, S)) hides padded image tokens (NaFlex).
+    /// </summary>
+    public Tensor Forward(Tensor inputIds, Tensor memory, Tensor? selfMask, Tensor? memoryMask = null)
     {
         if (inputIds.shape[1] > MaxLength)
             throw new Siglip2Exception($"decoder input has {inputIds.shape[1]} positions, the decoder was built for {MaxLength}");
         using var scope = NewDisposeScope();
         long l = inputIds.shape[1];
         var x = token_embedding.forward(inputIds) + position_embedding.weight![TensorIndex.Slice(0, l)].unsqueeze(0);
-        foreach (var layer in layers) x = layer.Forward(x, memory, selfMask);
+        foreach (var layer in layers) x = layer.Forward(x, memory, selfMask, memoryMask);
         return final_layer_norm.forward(x).MoveToOuterDisposeScope();
     }
 

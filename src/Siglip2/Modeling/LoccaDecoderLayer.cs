@@ -29,12 +29,12 @@ public sealed class LoccaDecoderLayer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor Forward(Tensor x, Tensor memory, Tensor? selfMask)
+    public Tensor Forward(Tensor x, Tensor memory, Tensor? selfMask, Tensor? memoryMask = null)
     {
         using var scope = NewDisposeScope();
         var h1 = layer_norm1.forward(x);
         var a = x + self_attn.Forward(h1, h1, selfMask);
-        var b = a + cross_attn.Forward(layer_norm2.forward(a), memory, null);
+        var b = a + cross_attn.Forward(layer_norm2.forward(a), memory, memoryMask);
         var y = b + mlp.forward(layer_norm3.forward(b));
         return y.MoveToOuterDisposeScope();
     }

@@ -12,12 +12,13 @@ namespace Siglip2.Training;
 /// <see cref="FashionScenesBatchSource"/>), their captions, the LocCa decoder rows when LocCa is on, and from the
 /// self-distillation step on, one global and <see cref="TrainingObjectives.LocalViews"/> local crops of the first
 /// <see cref="TrainingObjectives.SslBatch"/> scenes. Every random choice is seeded by (seed, step, image): a resumed
-/// run sees the same batches. The next batch is prepared on a background thread.
+/// run sees the same batches. The next batch is prepared on a background thread. The image processor may change with
+/// the step (NaFlex with a sampled sequence length: <see cref="PatchBudgetImageProcessors"/>).
 /// </summary>
 public sealed class RecipeBatchSource : IDisposable
 {
     private readonly FashionScenes _scenes;
-    private readonly IImageProcessor _images;
+    private readonly Func<long, IImageProcessor> _imagesAt;
     private readonly SiglipTextProcessor _text;
     private readonly LoccaTargetBuilder? _locca;
     private readonly TrainingObjectives _objectives;
@@ -30,9 +31,16 @@ public sealed class RecipeBatchSource : IDisposable
 
     public RecipeBatchSource(FashionScenes scenes, IImageProcessor images, SiglipTextProcessor text, int batchSize,
         TrainingObjectives objectives, long totalSteps, long seed)
+        : this(scenes, _ => images, text, batchSize, objectives, totalSteps, seed)
+    {
+    }
+
+    /// <param name="imagesAt">the image processor of each step (e.g. <see cref="PatchBudgetImageProcessors.At"/>).</param>
+    public RecipeBatchSource(FashionScenes scenes, Func<long, IImageProcessor> imagesAt, SiglipTextProcessor text, int batchSize,
+        TrainingObjectives objectives, long totalSteps, long seed)
     {
         if (batchSize < 1) throw new Siglip2Exception($"batch size must be ≥ 1, got {batchSize}");
-        _scenes = scenes; _images = images; _text = text; _batchSize = batchSize; _objectives = objectives; _seed = seed;
+        _scenes = scenes; _imagesAt = imagesAt; _text = text; _batchSize = batchSize; _objectives = objectives; _seed = seed;
         _sslStep = objectives.SelfDistillation ? objectives.SelfDistillationStep(totalSteps) : long.MaxValue;
         _prefetcher = new StepPrefetcher<Prepared>(Prepare);
         _locca = objectives.Locca
@@ -80,7 +88,8 @@ public sealed class RecipeBatchSource : IDisposable
             images[i] = new RgbImage(scenes[i].Width, scenes[i].Height, scenes[i].Rgb);
             captions[i] = scenes[i].Caption;
         });
-        var batch = _images.Preprocess(images);
+        var processor = _imagesAt(step);
+        var batch = processor.Preprocess(images);
         var ids = _text.Process(captions).Ids;
         var locca = _locca?.Build(scenes).Trimmed();
         ImageBatch? global = null, local = null;
@@ -97,8 +106,8 @@ public sealed class RecipeBatchSource : IDisposable
                 for (int v = 0; v < _objectives.LocalViews; v++)
                     locals[i * _objectives.LocalViews + v] = ViewAugmentation.RandomCrop(images[i], _objectives.LocalCropMin, _objectives.LocalCropMax, rng);
             }
-            global = _images.Preprocess(globals);
-            local = _images.Preprocess(locals);
+            global = processor.Preprocess(globals);
+            local = processor.Preprocess(locals);
         }
         return new Prepared(batch, ids, locca, global, local, n);
     }

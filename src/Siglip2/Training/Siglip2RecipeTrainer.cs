@@ -136,7 +136,9 @@ public sealed class Siglip2RecipeTrainer : IDisposable
             {
                 long rows = batch.DecoderInputs!.shape[0], b = pairs.BatchSize;
                 var memory = tower.LastHiddenState.repeat(rows / b, 1, 1);
-                var hidden = Decoder.Forward(batch.DecoderInputs, memory, batch.DecoderMask);
+                // NaFlex: padded patches are hidden from the cross-attention as from the encoder
+                var memoryMask = pairs.IsNaflex ? AttentionMask.ToAdditive(pairs.PixelAttentionMask!, memory.dtype).repeat(rows / b, 1, 1, 1) : null;
+                var hidden = Decoder.Forward(batch.DecoderInputs, memory, batch.DecoderMask, memoryMask);
                 var loccaLoss = ChunkedCrossEntropy.Compute(hidden, Decoder.Logits, batch.DecoderTargets!, Objectives.CrossEntropyChunk);
                 loss = loss + loccaLoss * Objectives.LoccaWeight;
                 locca = loccaLoss.item<float>();
@@ -271,6 +273,91 @@ public sealed class Siglip2RecipeTrainer : IDisposable
         {
             trainer.Dispose();
             model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads a training checkpoint of either trainer — this one (objectives.json present) or <see cref="SiglipTrainer"/>
+    /// (sigmoid loss only; same parameter order) — e.g. a <see cref="StageSnapshots"/> folder, ready to train on or to
+    /// <see cref="ContinueAs"/> another layout.
+    /// </summary>
+    public static Siglip2RecipeTrainer LoadCheckpoint(string folder)
+    {
+        if (File.Exists(Path.Combine(folder, ObjectivesFileName))) return Resume(folder);
+        var state = TrainingState.Load(folder);
+        string optimizerPath = Path.Combine(folder, TrainingState.OptimizerFileName);
+        if (!File.Exists(optimizerPath))
+            throw new Siglip2Exception($"{optimizerPath} not found: the training checkpoint is incomplete");
+        var model = CheckpointLoader.Load(folder);
+        Siglip2RecipeTrainer? trainer = null;
+        try
+        {
+            trainer = new Siglip2RecipeTrainer(model, state.Options, new TrainingObjectives(), 0, initializeExtras: false) { Step = state.Step };
+            if (!trainer._parameterNames.SequenceEqual(state.OptimizerParameters))
+                throw new Siglip2Exception($"{folder}: the optimizer state was saved for different parameters than this model has");
+            trainer._optimizer.load_state_dict(optimizerPath);
+            return trainer;
+        }
+        catch
+        {
+            if (trainer is not null) trainer.Dispose(); else model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A new trainer that continues this one's run (same step, options and schedule, so the learning rate goes on)
+    /// with the image tower converted by <paramref name="conversion"/> (e.g. <see cref="FixedToNaflexConversion"/>,
+    /// <see cref="FixedResolutionChange"/>) and <paramref name="objectives"/> (a subset of this run's: the SigLIP 2
+    /// NaFlex stage drops SILC/TIPS). The decoder, SSL heads, EMA teacher (converted like the student) and centres are
+    /// copied, and so are the AdamW moments and step counts of every parameter, converted by the same rule (the
+    /// NaFlex patch permutation is exact; resized position tables, see <see cref="FixedResolutionChange"/>).
+    /// This trainer is left unchanged.
+    /// </summary>
+    public Siglip2RecipeTrainer ContinueAs(IVisionTowerConversion conversion, TrainingObjectives objectives)
+    {
+        if (objectives.Locca && Decoder is null)
+            throw new Siglip2Exception("the run being continued was trained without LocCa; its continuation cannot add the decoder");
+        if (objectives.SelfDistillation && Heads is null)
+            throw new Siglip2Exception("the run being continued was trained without SILC/TIPS; its continuation cannot add them");
+        var model = VisionTowerConversion.Apply(Model, conversion);
+        Siglip2RecipeTrainer? next = null;
+        try
+        {
+            next = new Siglip2RecipeTrainer(model, Options, objectives, Decoder?.VocabSize ?? 0, initializeExtras: false) { Step = Step };
+            if (next.Decoder is not null) VisionTowerConversion.CopyInto(Decoder!, next.Decoder, conversion);
+            if (next.Heads is not null)
+            {
+                VisionTowerConversion.CopyInto(Heads!, next.Heads, conversion);
+                VisionTowerConversion.CopyInto(Teacher!, next.Teacher!, conversion);
+                using (torch.no_grad())
+                {
+                    next._silcCenter!.copy_(_silcCenter!);
+                    next._tipsCenter!.copy_(_tipsCenter!);
+                }
+                if (TeacherActive) next.StartTeacher(copy: false);
+            }
+            var from = _optimizer.state_dict().State;
+            var to = next._optimizer.state_dict().State;
+            using var noGrad = torch.no_grad();
+            for (int i = 0; i < next._parameterNames.Count; i++)
+            {
+                string name = next._parameterNames[i];
+                int j = _parameterNames.IndexOf(name);
+                if (j < 0) throw new Siglip2Exception($"cannot continue the run: it has no optimizer state for {name}");
+                var old = (AdamW.State)from[j];
+                var state = (AdamW.State)to[i];
+                using var scope = NewDisposeScope();
+                state.step = old.step;
+                state.exp_avg.copy_(VisionTowerConversion.Convert(name, old.exp_avg, TensorRole.FirstMoment, conversion));
+                state.exp_avg_sq.copy_(VisionTowerConversion.Convert(name, old.exp_avg_sq, TensorRole.SecondMoment, conversion));
+            }
+            return next;
+        }
+        catch
+        {
+            if (next is not null) next.Dispose(); else model.Dispose();
             throw;
         }
     }

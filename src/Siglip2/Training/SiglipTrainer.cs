@@ -147,11 +147,12 @@ public sealed class SiglipTrainer : IDisposable
     /// <summary>
     /// Trains until <paramref name="untilStep"/> steps are done (default: the schedule's TotalSteps), reporting every
     /// step to <paramref name="progress"/>; with <paramref name="checkpointFolder"/> it saves a checkpoint every
-    /// <paramref name="checkpointEvery"/> steps (0: only at the end).
+    /// <paramref name="checkpointEvery"/> steps (0: only at the end). <paramref name="afterStep"/> is called with the
+    /// number of completed steps after each one (e.g. to keep <see cref="StageSnapshots"/>).
     /// </summary>
     public IReadOnlyList<TrainingStepReport> Train(ITrainingBatchSource source, long? untilStep = null,
         IProgress<TrainingStepReport>? progress = null, string? checkpointFolder = null, long checkpointEvery = 0,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Action<long>? afterStep = null)
     {
         long until = untilStep ?? Options.Schedule.TotalSteps;
         var reports = new List<TrainingStepReport>();
@@ -163,6 +164,7 @@ public sealed class SiglipTrainer : IDisposable
                 report = TrainStep(batch);
             reports.Add(report);
             progress?.Report(report);
+            afterStep?.Invoke(Step);
             if (checkpointFolder != null && checkpointEvery > 0 && Step % checkpointEvery == 0 && Step < until)
                 SaveCheckpoint(checkpointFolder);
         }

@@ -129,6 +129,23 @@ public sealed record TrainingRecipe
         },
     ];
 
+    /// <summary>The recipe.json a <see cref="TrainingRun"/> wrote into <paramref name="runFolder"/>.</summary>
+    public static TrainingRecipe Load(string runFolder)
+    {
+        string path = Path.Combine(runFolder, TrainingRun.RecipeFileName);
+        if (!File.Exists(path))
+            throw new Siglip2Exception($"{path} not found: {runFolder} is not a run of `siglip2 train` (it writes recipe.json)");
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<TrainingRecipe>(File.ReadAllText(path))
+                ?? throw new Siglip2Exception($"{path}: empty recipe");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new Siglip2Exception($"{path}: not a valid recipe ({e.Message})");
+        }
+    }
+
     public static TrainingRecipe Get(string name) =>
         Presets.FirstOrDefault(p => p.Name == name)
         ?? throw new Siglip2Exception($"unknown training preset '{name}' (presets: {string.Join(", ", Presets.Select(p => p.Name))})");

@@ -43,6 +43,8 @@ public static class TrainingRun
             throw new Siglip2Exception($"nothing to resume in {output}: it has no {TrainingState.FileName} (start a new run without --resume)");
         if (!o.Resume && hasState)
             throw new Siglip2Exception($"{output} already holds a training run; pass --resume to continue it or choose another --output");
+        if (ContinuationRecord.Exists(output))
+            throw new Siglip2Exception($"{output} holds a continued run (stage.json); resume it as a continuation (StageContinuation, `siglip2 train --output {output} --resume`)");
         Directory.CreateDirectory(output);
 
         var data = FashionMnist.Load(o.DataDirectory);
@@ -84,7 +86,11 @@ public static class TrainingRun
         var reports = new CompositeProgress(lossLog, progress);
         log($"training {recipe.Name}: steps {first + 1}..{until} of {total}, batch {recipe.BatchSize}, {(recipe.Naflex ? $"NaFlex {recipe.MaxNumPatches} patches" : $"{recipe.ImageSize}×{recipe.ImageSize}")}");
         var clock = Stopwatch.StartNew();
-        var steps = trainer.Train(source, until, reports, output, o.CheckpointEvery);
+        var snapshots = StageSnapshots.Steps(total);
+        var steps = trainer.Train(source, until, reports, output, o.CheckpointEvery, afterStep: s =>
+        {
+            if (snapshots.Contains(s)) trainer.SaveCheckpoint(StageSnapshots.Folder(output, s));
+        });
         double seconds = clock.Elapsed.TotalSeconds;
         long images_ = steps.Sum(s => s.BatchSize);
         return new TrainingRunResult(output, first, trainer.Step, total, seconds, images_ / seconds,
@@ -109,6 +115,19 @@ public static class TrainingRun
         }
         var scenes = new FashionScenes(data, scenesConfig, SceneSplit.Train);
         using var source = new RecipeBatchSource(scenes, images, text, recipe.BatchSize, trainer.Objectives, total, recipe.Seed);
+        log($"training {recipe.Name} with the SigLIP 2 recipe (LocCa {(trainer.Objectives.Locca ? "on" : "off")}, SILC/TIPS {(trainer.Objectives.SelfDistillation ? $"from step {trainer.SelfDistillationStep + 1}" : "off")}): steps {first + 1}..{until} of {total}, batch {recipe.BatchSize}");
+        return RunRecipeSteps(output, trainer, source, until, o.CheckpointEvery, StageSnapshots.Steps(total), progress);
+    }
+
+    /// <summary>
+    /// The recipe trainer's loop: steps until <paramref name="until"/>, the loss logs (total in loss_log.csv, each term
+    /// in recipe_loss_log.csv; rows after the trainer's step are dropped), a checkpoint every
+    /// <paramref name="checkpointEvery"/> steps and at the end, and a snapshot after each step of <paramref name="snapshotSteps"/>.
+    /// </summary>
+    internal static TrainingRunResult RunRecipeSteps(string output, Siglip2RecipeTrainer trainer, RecipeBatchSource source, long until,
+        long checkpointEvery, IReadOnlyCollection<long> snapshotSteps, IProgress<TrainingStepReport>? progress)
+    {
+        long first = trainer.Step, total = trainer.Options.Schedule.TotalSteps;
         using var lossLog = new LossLogWriter(Path.Combine(output, LossLogFileName), first);
         string componentsPath = Path.Combine(output, RecipeLossLogFileName);
         var kept = first > 0 && File.Exists(componentsPath)
@@ -117,7 +136,6 @@ public static class TrainingRun
         using var components = new StreamWriter(componentsPath, append: false);
         components.WriteLine("step,loss,sigmoid,locca,silc,tips");
         foreach (var line in kept) components.WriteLine(line);
-        log($"training {recipe.Name} with the SigLIP 2 recipe (LocCa {(trainer.Objectives.Locca ? "on" : "off")}, SILC/TIPS {(trainer.Objectives.SelfDistillation ? $"from step {trainer.SelfDistillationStep + 1}" : "off")}): steps {first + 1}..{until} of {total}, batch {recipe.BatchSize}");
         var clock = Stopwatch.StartNew();
         long imagesSeen = 0;
         double last = double.NaN;
@@ -133,7 +151,8 @@ public static class TrainingRun
             components.Flush();
             imagesSeen += r.BatchSize;
             last = r.Loss;
-            if (o.CheckpointEvery > 0 && trainer.Step % o.CheckpointEvery == 0 && trainer.Step < until) trainer.SaveCheckpoint(output);
+            if (snapshotSteps.Contains(trainer.Step)) trainer.SaveCheckpoint(StageSnapshots.Folder(output, trainer.Step));
+            if (checkpointEvery > 0 && trainer.Step % checkpointEvery == 0 && trainer.Step < until) trainer.SaveCheckpoint(output);
         }
         trainer.SaveCheckpoint(output);
         double seconds = clock.Elapsed.TotalSeconds;

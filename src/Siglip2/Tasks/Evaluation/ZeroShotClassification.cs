@@ -50,6 +50,27 @@ public static class ZeroShotClassification
         return torch.stack(rows, 0).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// (10, D) normalised class embeddings for tinted items (FashionScenes single-item scenes): each class is the mean of
+    /// its single-item captions in every palette colour (<paramref name="perColor"/> captions each, templates drawn by a
+    /// fixed generator), so that the colour is averaged out rather than assumed gray.
+    /// </summary>
+    public static Tensor TintedClassEmbeddings(EmbeddingPipeline pipeline, CaptionLanguage language, int perColor = 3)
+    {
+        using var scope = NewDisposeScope();
+        var rows = new List<Tensor>();
+        for (int c = 0; c < FashionMnist.ClassCount; c++)
+        {
+            var prompts = new List<string>();
+            for (int k = 0; k < ColorPalette.Count; k++)
+                for (int j = 0; j < perColor; j++)
+                    prompts.Add(language.SingleItemCaption(new ItemDescription(c, k), new SceneRandom(20_250_227, c, k * perColor + j)));
+            var e = pipeline.EmbedTexts(pipeline.TextProcessor.Process(prompts)).mean([0]);
+            rows.Add(e / e.norm());
+        }
+        return torch.stack(rows, 0).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Embeds the first <paramref name="count"/> images (gray → RGB, the checkpoint's processor).</summary>
     public static Tensor EmbedFashionMnist(EmbeddingPipeline pipeline, FashionMnistImages images, int count, IProgress<int>? progress)
     {
