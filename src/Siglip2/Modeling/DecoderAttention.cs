@@ -37,11 +37,10 @@ public sealed class DecoderAttention : nn.Module
     public Tensor Forward(Tensor x, Tensor memory, Tensor? additiveMask)
     {
         using var scope = NewDisposeScope();
-        long b = x.shape[0], lq = x.shape[1], lk = memory.shape[1];
-        var q = q_proj.forward(x).view(b, lq, NumHeads, HeadDim).transpose(1, 2);
-        var k = k_proj.forward(memory).view(b, lk, NumHeads, HeadDim).transpose(1, 2);
-        var v = v_proj.forward(memory).view(b, lk, NumHeads, HeadDim).transpose(1, 2);
+        var q = ScaledDotProduct.SplitHeads(q_proj.forward(x), NumHeads, HeadDim);
+        var k = ScaledDotProduct.SplitHeads(k_proj.forward(memory), NumHeads, HeadDim);
+        var v = ScaledDotProduct.SplitHeads(v_proj.forward(memory), NumHeads, HeadDim);
         var attended = ScaledDotProduct.Compute(q, k, v, additiveMask, AttentionImplementation.Auto);
-        return out_proj.forward(attended.transpose(1, 2).reshape(b, lq, NumHeads * HeadDim)).MoveToOuterDisposeScope();
+        return out_proj.forward(ScaledDotProduct.MergeHeads(attended)).MoveToOuterDisposeScope();
     }
 }

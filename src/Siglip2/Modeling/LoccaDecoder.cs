@@ -15,7 +15,7 @@ namespace Siglip2.Modeling;
 public sealed class LoccaDecoder : nn.Module
 {
     /// <summary>Decoder-only ids after the tokenizer vocabulary: mask, caption task, referring task, grounded-caption task.</summary>
-    public const int ExtraTokens = 4;
+    public const int ExtraTokens = LoccaTokenIds.Count;
 
     private readonly Embedding token_embedding;
     private readonly Embedding position_embedding;
@@ -26,10 +26,11 @@ public sealed class LoccaDecoder : nn.Module
     public int VocabSize { get; }
     public int MaxLength { get; }
     public int Width { get; }
-    public long MaskId => VocabSize;
-    public long CaptionTaskId => VocabSize + 1;
-    public long ReferringTaskId => VocabSize + 2;
-    public long GroundedCaptionTaskId => VocabSize + 3;
+    public LoccaTokenIds TokenIds => new(VocabSize);
+    public long MaskId => TokenIds.Mask;
+    public long CaptionTaskId => TokenIds.CaptionTask;
+    public long ReferringTaskId => TokenIds.ReferringTask;
+    public long GroundedCaptionTaskId => TokenIds.GroundedCaptionTask;
     public Linear LmHead => lm_head;
 
     public LoccaDecoder(int vocabSize, int width, int depth, int numHeads, int mlpWidth, int maxLength, int memoryWidth)

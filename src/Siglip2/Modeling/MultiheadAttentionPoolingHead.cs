@@ -43,16 +43,16 @@ public sealed class MultiheadAttentionPoolingHead : nn.Module
     public Tensor Forward(Tensor hidden, Tensor? additiveMask)
     {
         using var scope = NewDisposeScope();
-        long b = hidden.shape[0], s = hidden.shape[1], d = hidden.shape[2];
-        long hd = d / NumHeads;
+        long b = hidden.shape[0], d = hidden.shape[2];
+        int hd = (int)d / NumHeads;
         var w = attention.InProjWeight.chunk(3, 0);
         var bias = attention.InProjBias.chunk(3, 0);
         var query = probe.expand(b, 1, d);
-        var q = nn.functional.linear(query, w[0], bias[0]).view(b, 1, NumHeads, hd).transpose(1, 2);
-        var k = nn.functional.linear(hidden, w[1], bias[1]).view(b, s, NumHeads, hd).transpose(1, 2);
-        var v = nn.functional.linear(hidden, w[2], bias[2]).view(b, s, NumHeads, hd).transpose(1, 2);
+        var q = ScaledDotProduct.SplitHeads(nn.functional.linear(query, w[0], bias[0]), NumHeads, hd);
+        var k = ScaledDotProduct.SplitHeads(nn.functional.linear(hidden, w[1], bias[1]), NumHeads, hd);
+        var v = ScaledDotProduct.SplitHeads(nn.functional.linear(hidden, w[2], bias[2]), NumHeads, hd);
         var attended = ScaledDotProduct.Compute(q, k, v, additiveMask, Implementation);
-        var x = attention.OutProj.forward(attended.transpose(1, 2).reshape(b, 1, d));
+        var x = attention.OutProj.forward(ScaledDotProduct.MergeHeads(attended));
         var y = x + mlp.forward(layernorm.forward(x));
         return y.select(1, 0).MoveToOuterDisposeScope();
     }

@@ -31,4 +31,10 @@ public static class ScaledDotProduct
             : torch.softmax(scores, -1, ScalarType.Float32).to_type(q.dtype);
         return torch.matmul(weights, v).MoveToOuterDisposeScope();
     }
+
+    /// <summary>(B, L, H·D) → (B, H, L, D), a view.</summary>
+    public static Tensor SplitHeads(Tensor x, int numHeads, int headDim) => x.view(x.shape[0], x.shape[1], numHeads, headDim).transpose(1, 2);
+
+    /// <summary>(B, H, L, D) → (B, L, H·D).</summary>
+    public static Tensor MergeHeads(Tensor x) => x.transpose(1, 2).reshape(x.shape[0], x.shape[2], x.shape[1] * x.shape[3]);
 }

@@ -40,12 +40,10 @@ public sealed class SiglipAttention : nn.Module
     public Tensor Forward(Tensor x, Tensor? additiveMask)
     {
         using var scope = NewDisposeScope();
-        long b = x.shape[0], s = x.shape[1], e = x.shape[2];
-        var q = QProj.forward(x).view(b, s, NumHeads, HeadDim).transpose(1, 2);
-        var k = KProj.forward(x).view(b, s, NumHeads, HeadDim).transpose(1, 2);
-        var v = VProj.forward(x).view(b, s, NumHeads, HeadDim).transpose(1, 2);
+        var q = ScaledDotProduct.SplitHeads(QProj.forward(x), NumHeads, HeadDim);
+        var k = ScaledDotProduct.SplitHeads(KProj.forward(x), NumHeads, HeadDim);
+        var v = ScaledDotProduct.SplitHeads(VProj.forward(x), NumHeads, HeadDim);
         var attended = ScaledDotProduct.Compute(q, k, v, additiveMask, Implementation);
-        var merged = attended.transpose(1, 2).reshape(b, s, e);
-        return OutProj.forward(merged).MoveToOuterDisposeScope();
+        return OutProj.forward(ScaledDotProduct.MergeHeads(attended)).MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using Siglip2.Data;
+using Siglip2.Modeling;
 using Siglip2.Processing.Text;
 
 namespace Siglip2.Training;
@@ -48,10 +49,11 @@ public sealed class LoccaTargetBuilder
     public int VocabSize { get; }
     public long Seed { get; }
     public double ParallelShare { get; }
-    public long MaskId => VocabSize;
-    public long CaptionTaskId => VocabSize + 1;
-    public long ReferringTaskId => VocabSize + 2;
-    public long GroundedCaptionTaskId => VocabSize + 3;
+    public LoccaTokenIds TokenIds => new(VocabSize);
+    public long MaskId => TokenIds.Mask;
+    public long CaptionTaskId => TokenIds.CaptionTask;
+    public long ReferringTaskId => TokenIds.ReferringTask;
+    public long GroundedCaptionTaskId => TokenIds.GroundedCaptionTask;
     public long EosId => _text.Settings.EosId ?? 1;
     private long PadId => _text.Settings.PadId;
 
