@@ -44,7 +44,8 @@ public static class Program
             return 2;
         }
         var rest = args.Skip(1).ToArray();
-        if (rest.Any(a => a is "-h" or "--help")) { Console.WriteLine(command.Usage); return 0; }
+        // After "--" everything is an operand: `siglip2 tokenize -- --help` tokenizes the text "--help".
+        if (rest.TakeWhile(a => a != "--").Any(a => a is "-h" or "--help")) { Console.WriteLine(command.Usage); return 0; }
         return Execute(command, rest);
     }
 

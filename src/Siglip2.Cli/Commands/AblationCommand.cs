@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -84,9 +85,9 @@ public sealed class AblationCommand : ICommand
         finally { bar?.Dispose(); }
 
         string markdown = AblationStudy.ToMarkdown(result, options);
-        File.WriteAllText(Path.Combine(output, "ablation.md"), markdown + $"\nReproduce with `{command}`.\n");
-        File.WriteAllText(Path.Combine(output, "ablation.json"), JsonSerializer.Serialize(new { command, result.Rows, result.Teacher }, Output.Json) + "\n");
-        File.WriteAllText(Path.Combine(output, "ablation_seeds.csv"), AblationStudy.ToCsv(result));
+        AtomicFile.WriteAllText(Path.Combine(output, "ablation.md"), markdown + $"\nReproduce with `{command}`.\n");
+        AtomicFile.WriteAllText(Path.Combine(output, "ablation.json"), JsonSerializer.Serialize(new { command, result.Rows, result.Teacher }, Output.Json) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(output, "ablation_seeds.csv"), AblationStudy.ToCsv(result));
         string png = Path.Combine(output, "ablation.png");
         DrawChart(png, result, options);
         if (pngCopy is not null) File.Copy(png, pngCopy, overwrite: true);
@@ -154,7 +155,7 @@ public sealed class AblationCommand : ICommand
         string updated = match.Success
             ? existing[..match.Index] + section + existing[(match.Index + match.Length)..]
             : existing.TrimEnd() + "\n\n" + section;
-        File.WriteAllText(path, updated);
+        AtomicFile.WriteAllText(path, updated);
     }
 
     private sealed class Progress(Action<AblationProgress> action) : IProgress<AblationProgress>

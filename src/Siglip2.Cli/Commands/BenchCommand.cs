@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using System.Globalization;
 using System.Text.Json;
 using ScottPlot;
@@ -89,7 +90,7 @@ public sealed class BenchCommand : ICommand
             Directory.CreateDirectory(dir);
             string chart = Path.ChangeExtension(output, ".png");
             Chart(report, chart);
-            File.WriteAllText(output, PerformanceMarkdown.Render(report, Path.GetFileName(chart), command, peers, peerCommand));
+            AtomicFile.WriteAllText(output, PerformanceMarkdown.Render(report, Path.GetFileName(chart), command, peers, peerCommand));
             Console.Error.WriteLine($"bench: wrote {output} and {chart}");
         }
         if (json) WriteJson(report, peers);
@@ -205,7 +206,7 @@ public sealed class BenchCommand : ICommand
         plot.YLabel("GFLOP/s");
         plot.Axes.Margins(bottom: 0);
         plot.ShowLegend(Alignment.UpperRight);
-        plot.SavePng(png, 1100, 650);
+        AtomicFile.WriteAllBytes(png, plot.GetImageBytes(1100, 650, ImageFormat.Png));
     }
 
     /// <summary>SkiaSharp's self-contained Linux build does not query fontconfig: register DejaVu Sans (as Plots does).</summary>

@@ -11,7 +11,8 @@ public sealed class ClassifyCommand : ICommand
     public string Usage => $$"""
         usage: siglip2 classify --model DIR --image PATH|DIR ... --labels "cat,dog,..." [--template "this is a photo of {}."] [options]
 
-          --labels LIST     comma-separated labels (or repeat --labels)
+          --labels LIST     comma-separated labels (or repeat --labels; --text-file FILE: one label per line,
+                            which may contain commas)
           --template T      prompt with {} for the label (default "this is a photo of {}.")
           --top K           show the K most probable labels per image (default: all)
           --json            JSON: [{"path", "labels": [{"label", "probability", "logit"}]}], sorted by probability
@@ -27,8 +28,9 @@ public sealed class ClassifyCommand : ICommand
         var a = ParsedArguments.Parse(args, ["--image", "--labels", "--template", "--top", .. ModelOptions.ValueOptions], ModelOptions.FlagOptions);
         var images = ImageInputs.Expand(a.All("--image").Concat(a.Positionals));
         if (images.Count == 0) throw new UsageException("give at least one --image");
-        var labels = a.All("--labels").SelectMany(l => l.Split(',')).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
-        if (labels.Count == 0) throw new UsageException("--labels is empty: give comma-separated labels, e.g. --labels \"cat,dog\"");
+        var labels = a.All("--labels").SelectMany(l => l.Split(',')).Select(l => l.Trim()).Where(l => l.Length > 0)
+            .Concat(TextOptions.ReadTextFiles(a).Select(l => l.Trim())).ToList();
+        if (labels.Count == 0) throw new UsageException("--labels is empty: give comma-separated labels, e.g. --labels \"cat,dog\" (or --text-file with one label per line)");
         var duplicates = labels.GroupBy(l => l).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         if (duplicates.Count > 0) throw new UsageException($"label '{duplicates[0]}' is given twice");
         string template = a.Optional("--template") ?? "this is a photo of {}.";

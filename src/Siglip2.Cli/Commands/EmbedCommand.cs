@@ -14,7 +14,7 @@ public sealed class EmbedCommand : ICommand
         usage: siglip2 embed --model DIR [--image PATH|DIR ...] [--text STR ...] [--output FILE] [options]
 
           --image PATH|DIR  image file, or a folder of images (jpg, png, webp, bmp, gif); repeatable
-          --text STR        a text; repeatable
+          --text STR        a text; repeatable (see also --text-file)
           --output FILE     write image_embeds and/or text_embeds (float32, input order) to FILE.safetensors
           --json            JSON: {"images": [{"path", "embedding"}], "texts": [{"text", "embedding"}]}
         {{ModelOptions.Help}}
@@ -27,11 +27,13 @@ public sealed class EmbedCommand : ICommand
         var a = ParsedArguments.Parse(args, ["--image", "--text", "--output", .. ModelOptions.ValueOptions], ModelOptions.FlagOptions);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}' (images go after --image, texts after --text)");
         var images = ImageInputs.Expand(a.All("--image"));
-        var texts = a.All("--text");
-        if (images.Count == 0 && texts.Count == 0) throw new UsageException("give at least one --image or --text");
+        var texts = a.All("--text").Concat(TextOptions.ReadTextFiles(a)).ToList();
+        if (images.Count == 0 && texts.Count == 0) throw new UsageException("give at least one --image, --text or --text-file");
         string? output = a.Optional("--output");
         if (output != null && !output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--output must name a .safetensors file, got '{output}'");
+        if (output != null)
+            OutputGuard.CheckFile("--output", output, images.Concat(a.All("--text-file")), [a.Required("--model", "a checkpoint folder")]);
         using var pipeline = ModelOptions.Load(a);
         Tensor? imageEmbeds = null, textEmbeds = null;
         try

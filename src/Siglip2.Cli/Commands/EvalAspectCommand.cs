@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using System.Text.Json;
 using Siglip2.Cli.Infrastructure;
 using Siglip2.Data;
@@ -56,8 +57,8 @@ public sealed class EvalAspectCommand : ICommand
                 new Progress(m => Output.Note("evaluating " + m)));
             string? dir = Path.GetDirectoryName(Path.GetFullPath(output));
             if (dir != null) Directory.CreateDirectory(dir);
-            File.WriteAllText(output, JsonSerializer.Serialize(report, Output.Json) + "\n");
-            File.WriteAllText(Path.ChangeExtension(output, ".md"), report.ToMarkdown());
+            AtomicFile.WriteAllText(output, JsonSerializer.Serialize(report, Output.Json) + "\n");
+            AtomicFile.WriteAllText(Path.ChangeExtension(output, ".md"), report.ToMarkdown());
             if (a.Flag("--json")) Output.WriteJson(report);
             else Console.WriteLine(report.ToMarkdown());
             Output.Note($"wrote {output} and {Path.ChangeExtension(output, ".md")}");

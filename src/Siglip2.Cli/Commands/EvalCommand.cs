@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using System.Text.Json;
 using Siglip2.Cli.Infrastructure;
 using Siglip2.Data;
@@ -109,8 +110,8 @@ public sealed class EvalCommand : ICommand
     {
         string? dir = Path.GetDirectoryName(Path.GetFullPath(jsonPath));
         if (dir != null) Directory.CreateDirectory(dir);
-        File.WriteAllText(jsonPath, JsonSerializer.Serialize(report, Output.Json) + "\n");
-        File.WriteAllText(Path.ChangeExtension(jsonPath, ".md"), report.ToMarkdown());
+        AtomicFile.WriteAllText(jsonPath, JsonSerializer.Serialize(report, Output.Json) + "\n");
+        AtomicFile.WriteAllText(Path.ChangeExtension(jsonPath, ".md"), report.ToMarkdown());
         Plots.Bars(Path.ChangeExtension(jsonPath, ".png"), "Zero-shot top-1 on Fashion-MNIST test, by caption language", "top-1 (%)",
             report.ZeroShot.Select(z => z.Language).ToList(), [("zero-shot top-1", report.ZeroShot.Select(z => 100 * z.Top1).ToArray())]);
     }

@@ -33,6 +33,7 @@ public sealed class PreprocessCommand : ICommand
         string output = a.Required("--output", "a .safetensors file to write");
         if (!output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--output must name a .safetensors file, got '{output}'");
+        OutputGuard.CheckFile("--output", output, images, [folder]);
         var pc = PreprocessorConfig.Load(config);
         if (a.Optional("--max-patches") is not null)
         {

@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using Siglip2.Cli.Infrastructure;
 using Siglip2.Data;
 using Siglip2.Modeling;
@@ -88,7 +89,7 @@ public sealed class QuickstartCommand : ICommand
                     bitmap.SetPixel(x, y, new SKColor(v, v, v));
                 }
             using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-            File.WriteAllBytes(path, data.ToArray());
+            AtomicFile.WriteAllBytes(path, data.ToArray());
             result.Add((path, CaptionLanguages.English.ClassName(label)));
         }
         return result;

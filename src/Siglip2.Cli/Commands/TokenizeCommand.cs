@@ -10,6 +10,8 @@ public sealed class TokenizeCommand : ICommand
     public string Summary => "show the token ids (padded, exactly what the text tower receives) and pieces";
     public string Usage => $"""
         usage: siglip2 tokenize --model DIR [options] TEXT [TEXT ...]
+               siglip2 tokenize --model DIR --text-file FILE      (one text per line; - for stdin)
+               siglip2 tokenize --model DIR -- --help            (after --, every argument is a text)
 
           --model DIR       folder with tokenizer.json (or .json.gz) or tokenizer.model, and optionally
                             tokenizer_config.json / config.json (e.g. tests/fixtures/tokenizer/gemma256k,
@@ -24,10 +26,11 @@ public sealed class TokenizeCommand : ICommand
     {
         var a = ParsedArguments.Parse(args, ["--model", .. TextOptions.ValueOptions], ["--json", .. TextOptions.FlagOptions]);
         string folder = a.Required("--model", "a checkpoint or tokenizer folder");
-        if (a.Positionals.Count == 0) throw new UsageException("give at least one TEXT to tokenize");
+        var texts = a.Positionals.Concat(TextOptions.ReadTextFiles(a)).ToList();
+        if (texts.Count == 0) throw new UsageException("give at least one TEXT to tokenize (or --text-file FILE)");
         var processor = TextOptions.Load(folder, a);
         foreach (var note in processor.Notes) Output.Note(note);
-        var batch = TextOptions.Tokenize(processor, a.Positionals, a);
+        var batch = TextOptions.Tokenize(processor, texts, a);
         if (a.Flag("--json"))
         {
             Output.WriteJson(batch.Items.Select(t => new

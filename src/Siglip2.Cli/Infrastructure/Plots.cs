@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using System.Globalization;
 using ScottPlot;
 
@@ -62,7 +63,7 @@ public static class Plots
         plot.XLabel("step");
         plot.YLabel("loss");
         plot.ShowLegend();
-        plot.SavePng(pngPath, 900, 500);
+        AtomicFile.WriteAllBytes(pngPath, plot.GetImageBytes(900, 500, ImageFormat.Png));
     }
 
     /// <summary>
@@ -104,7 +105,7 @@ public static class Plots
         plot.YLabel(yLabel);
         plot.Axes.Margins(bottom: 0);
         if (n > 1) plot.ShowLegend(Edge.Right); else plot.ShowLegend();
-        plot.SavePng(pngPath, width, 500);
+        AtomicFile.WriteAllBytes(pngPath, plot.GetImageBytes(width, 500, ImageFormat.Png));
     }
 
     private static double[] Smooth(List<double> values, int window)

@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using Siglip2.Processing.Text;
 
 namespace Siglip2.Cli.Infrastructure;
@@ -5,7 +6,7 @@ namespace Siglip2.Cli.Infrastructure;
 /// <summary>The text options shared by tokenize / embed / classify.</summary>
 public static class TextOptions
 {
-    public static readonly string[] ValueOptions = ["--lowercase", "--length"];
+    public static readonly string[] ValueOptions = ["--lowercase", "--length", "--text-file"];
     public static readonly string[] FlagOptions = ["--truncate"];
 
     public const string Help = """
@@ -14,6 +15,7 @@ public static class TextOptions
           --length N        padded length (default: the checkpoint's max_position_embeddings, 64 for SigLIP 2)
           --truncate        keep the first N-1 tokens + EOS of a longer text, as the reference processor does
                             (default: a text longer than the length is an error)
+          --text-file FILE  read texts from FILE, one per line (UTF-8; blank lines skipped; - for stdin); repeatable
         """;
 
     private static readonly Dictionary<string, LowercaseMode> Modes = new()
@@ -29,6 +31,35 @@ public static class TextOptions
             Length = a.Optional("--length") is null ? null : a.Int("--length", 64, 2, 100_000),
         };
         return SiglipTextProcessor.FromFolder(folder, options);
+    }
+
+    /// <summary>The texts of every --text-file (one per line, blank lines skipped; "-" reads standard input), in order.</summary>
+    public static List<string> ReadTextFiles(ParsedArguments a)
+    {
+        var texts = new List<string>();
+        foreach (var file in a.All("--text-file"))
+        {
+            string content;
+            if (file == "-")
+            {
+                using var stdin = Console.OpenStandardInput();
+                byte[] bytes = InputFile.ReadBounded(stdin, "standard input", "text file", InputLimits.TextFileBytes);
+                content = InputFile.DecodeUtf8(bytes, "standard input", "text file");
+            }
+            else
+            {
+                content = InputFile.ReadAllText(file, "text file", InputLimits.TextFileBytes);
+            }
+            int before = texts.Count;
+            foreach (var line in content.Split('\n'))
+            {
+                string text = line.EndsWith('\r') ? line[..^1] : line;
+                if (text.Trim().Length > 0) texts.Add(text);
+            }
+            if (texts.Count == before)
+                throw new Siglip2Exception($"--text-file {file} holds no text (one text per line)");
+        }
+        return texts;
     }
 
     /// <summary>Tokenizes, refusing over-long texts unless --truncate was given.</summary>

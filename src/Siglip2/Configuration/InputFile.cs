@@ -16,6 +16,9 @@ public enum InputFileKind
     Other,
 }
 
+/// <summary>The identity of a file on its file system (device and inode): two paths name the same file exactly when these are equal.</summary>
+public readonly record struct FileIdentity(ulong Device, ulong Inode);
+
 /// <summary>
 /// Opens and reads the files a user hands over (images, configs, tokenizers, weights) so that no input can hang the
 /// process or exhaust its memory: only regular files are opened (a FIFO would block <c>open</c> forever, and
@@ -31,6 +34,29 @@ public static class InputFile
         // Elsewhere (no FIFOs or devices reachable by an ordinary path on Windows): what .NET can tell.
         if (Directory.Exists(path)) return InputFileKind.Directory;
         return File.Exists(path) ? InputFileKind.Regular : InputFileKind.Missing;
+    }
+
+    /// <summary>
+    /// The device and inode of <paramref name="path"/> (symbolic links followed), or null when it does not exist or the
+    /// platform cannot tell; hard links, symbolic links and different spellings of one file all give the same identity.
+    /// </summary>
+    public static unsafe FileIdentity? IdentityOf(string path)
+    {
+        if (!OperatingSystem.IsLinux() || _statxUnavailable || path.Length == 0 || path.Contains('\0')) return null;
+        byte* buffer = stackalloc byte[256];
+        try
+        {
+            if (Statx(AtFdCwd, path, 0, StatxType | StatxIno, buffer) != 0) return null;
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+        {
+            _statxUnavailable = true;
+            return null;
+        }
+        // struct statx: stx_ino at byte 32, stx_dev_major / stx_dev_minor at bytes 136 / 140.
+        ulong inode = *(ulong*)(buffer + 32);
+        ulong device = ((ulong)*(uint*)(buffer + 136) << 32) | *(uint*)(buffer + 140);
+        return new FileIdentity(device, inode);
     }
 
     /// <summary>Throws unless <paramref name="path"/> is an existing regular file; <paramref name="what"/> names it ("image", "config.json").</summary>
@@ -157,6 +183,7 @@ public static class InputFile
 
     private const int AtFdCwd = -100;
     private const uint StatxType = 0x1;
+    private const uint StatxIno = 0x100;
     private static bool _statxUnavailable;
 
     private static unsafe InputFileKind? StatxKind(string path)

@@ -23,9 +23,9 @@ internal sealed class JsonConfigReader
     {
         if (!Has(key)) return defaultValue;
         try { return _obj[key]!.GetValue<int>(); }
-        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
         {
-            throw new Siglip2Exception($"{_where}: field '{key}' must be an integer, got {_obj[key]!.ToJsonString()}");
+            throw new Siglip2Exception($"{_where}: field '{key}' must be an integer, got {StrictJson.Show(_obj[key])}");
         }
     }
 
@@ -33,9 +33,9 @@ internal sealed class JsonConfigReader
     {
         if (!Has(key)) return defaultValue;
         try { return _obj[key]!.GetValue<double>(); }
-        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
         {
-            throw new Siglip2Exception($"{_where}: field '{key}' must be a number, got {_obj[key]!.ToJsonString()}");
+            throw new Siglip2Exception($"{_where}: field '{key}' must be a number, got {StrictJson.Show(_obj[key])}");
         }
     }
 
@@ -43,9 +43,9 @@ internal sealed class JsonConfigReader
     {
         if (!Has(key)) return defaultValue;
         try { return _obj[key]!.GetValue<bool>(); }
-        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
         {
-            throw new Siglip2Exception($"{_where}: field '{key}' must be true or false, got {_obj[key]!.ToJsonString()}");
+            throw new Siglip2Exception($"{_where}: field '{key}' must be true or false, got {StrictJson.Show(_obj[key])}");
         }
     }
 
@@ -53,9 +53,9 @@ internal sealed class JsonConfigReader
     {
         if (!Has(key)) return defaultValue;
         try { return _obj[key]!.GetValue<string>(); }
-        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or OverflowException)
         {
-            throw new Siglip2Exception($"{_where}: field '{key}' must be a string, got {_obj[key]!.ToJsonString()}");
+            throw new Siglip2Exception($"{_where}: field '{key}' must be a string, got {StrictJson.Show(_obj[key])}");
         }
     }
 
@@ -63,7 +63,7 @@ internal sealed class JsonConfigReader
     {
         if (!Has(key)) return null;
         if (_obj[key] is not JsonObject child)
-            throw new Siglip2Exception($"{_where}: field '{key}' must be an object");
+            throw new Siglip2Exception($"{_where}: field '{key}' must be an object, got {StrictJson.Show(_obj[key])}");
         return new JsonConfigReader(child, $"{_where} [{key}]");
     }
 }

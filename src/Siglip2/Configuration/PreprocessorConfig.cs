@@ -54,16 +54,9 @@ public sealed record PreprocessorConfig
     /// <summary>Reads a <c>preprocessor_config.json</c> file.</summary>
     public static PreprocessorConfig Load(string path)
     {
-        string json;
-        try
-        {
-            json = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new Siglip2Exception($"Cannot read preprocessor config '{path}': {e.Message} Check that the model folder holds preprocessor_config.json.", e);
-        }
-        return Parse(json, path);
+        if (InputFile.KindOf(path) == InputFileKind.Missing)
+            throw new Siglip2Exception($"Preprocessor config not found: {path}; check that the model folder holds preprocessor_config.json.");
+        return Parse(InputFile.ReadAllText(path, "preprocessor config", InputLimits.JsonConfigBytes), path);
     }
 
     /// <summary>Parses the JSON text of a <c>preprocessor_config.json</c>; <paramref name="source"/> names it in errors.</summary>
@@ -72,11 +65,14 @@ public sealed record PreprocessorConfig
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            document = JsonDocument.Parse(json, new JsonDocumentOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false, MaxDepth = 64,
+            });
         }
         catch (JsonException e)
         {
-            throw new Siglip2Exception($"Preprocessor config '{source}' is not valid JSON ({e.Message.Split('\n')[0]}); fix or re-download the file.", e);
+            throw new Siglip2Exception($"Preprocessor config '{source}' is not valid JSON ({e.Message.Split('\n')[0].Split(" Path:")[0]}); fix or re-download the file.", e);
         }
         using (document)
         {
@@ -112,6 +108,8 @@ public sealed record PreprocessorConfig
             if (std.Any(s => !double.IsFinite(s) || s == 0 || (float)s == 0f))
                 throw new Siglip2Exception($"Preprocessor config '{source}' has an image_std of zero or not finite; expected three non-zero numbers.");
 
+            RequireFinitePixels(source, reader.Bool("do_rescale") ?? true, rescale, reader.Bool("do_normalize") ?? true, mean, std);
+
             var config = new PreprocessorConfig
             {
                 ImageProcessorType = type,
@@ -132,11 +130,11 @@ public sealed record PreprocessorConfig
                 if (root.TryGetProperty("size", out var size) && size.ValueKind != JsonValueKind.Null)
                 {
                     if (size.ValueKind != JsonValueKind.Object)
-                        throw new Siglip2Exception($"Preprocessor config '{source}' has \"size\" {size.GetRawText()}; SiglipImageProcessor needs {{\"height\": H, \"width\": W}}.");
+                        throw new Siglip2Exception($"Preprocessor config '{source}' has \"size\" {StrictJson.Show(size)}; SiglipImageProcessor needs {{\"height\": H, \"width\": W}}.");
                     var sizeReader = new FieldReader(size, source, "size.");
                     int? h = sizeReader.Int("height"), w = sizeReader.Int("width");
                     if (h == null || w == null)
-                        throw new Siglip2Exception($"Preprocessor config '{source}' has \"size\" {size.GetRawText()}; SiglipImageProcessor needs {{\"height\": H, \"width\": W}} (shortest_edge is not supported by it).");
+                        throw new Siglip2Exception($"Preprocessor config '{source}' has \"size\" {StrictJson.Show(size)}; SiglipImageProcessor needs {{\"height\": H, \"width\": W}} (shortest_edge is not supported by it).");
                     height = h.Value;
                     width = w.Value;
                 }
@@ -158,6 +156,23 @@ public sealed record PreprocessorConfig
         }
     }
 
+    /// <summary>
+    /// Refuses settings whose float32 pixel values overflow (e.g. rescale_factor 1e308): the processors compute
+    /// (v·rescale − mean) / std per channel value v in 0…255, an affine map of v, so its extremes are at v = 0 and 255.
+    /// </summary>
+    private static void RequireFinitePixels(string source, bool doRescale, double rescale, bool doNormalize, double[] mean, double[] std)
+    {
+        for (int c = 0; c < 3; c++)
+            foreach (int v in (ReadOnlySpan<int>)[0, 255])
+            {
+                float x = doRescale ? (float)(v * rescale) : v;
+                if (doNormalize) x = (x - (float)mean[c]) / (float)std[c];
+                if (!float.IsFinite(x))
+                    throw new Siglip2Exception(
+                        $"Preprocessor config '{source}' maps pixel value {v} of channel {c} to {x} in float32 (rescale_factor {rescale.ToString(CultureInfo.InvariantCulture)}, image_mean {mean[c].ToString(CultureInfo.InvariantCulture)}, image_std {std[c].ToString(CultureInfo.InvariantCulture)}); expected settings such as rescale_factor 1/255, mean 0.5, std 0.5.");
+            }
+    }
+
     /// <summary>Typed access to optional fields with one-line errors; JSON null counts as absent.</summary>
     private readonly struct FieldReader(JsonElement obj, string source, string prefix = "")
     {
@@ -165,7 +180,7 @@ public sealed record PreprocessorConfig
             obj.TryGetProperty(name, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
 
         private Siglip2Exception Wrong(string name, JsonElement v, string expected) =>
-            new($"Preprocessor config '{source}' has \"{prefix}{name}\": {v.GetRawText()}; expected {expected}.");
+            new($"Preprocessor config '{source}' has \"{prefix}{name}\": {StrictJson.Show(v)}; expected {expected}.");
 
         public string? String(string name)
         {
@@ -202,9 +217,18 @@ public sealed record PreprocessorConfig
         public double[]? PerChannel(string name)
         {
             if (Get(name) is not { } v) return null;
-            if (v.ValueKind == JsonValueKind.Number) { double d = v.GetDouble(); return [d, d, d]; }
-            if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 3 && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number))
-                return v.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d)) return [d, d, d];
+            if (v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 3)
+            {
+                var values = new double[3];
+                int i = 0;
+                foreach (var e in v.EnumerateArray())
+                {
+                    if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out values[i])) throw Wrong(name, v, "three finite numbers (one per RGB channel)");
+                    i++;
+                }
+                return values;
+            }
             throw Wrong(name, v, "three numbers (one per RGB channel)");
         }
     }

@@ -24,21 +24,20 @@ public sealed record Siglip2Config
     public static readonly string[] SupportedModelTypes =
         ["siglip", "siglip2", "siglip_vision_model", "siglip2_vision_model", "siglip_text_model", "siglip2_text_model"];
 
+    /// <summary>Reads a config.json file, or the config.json of a checkpoint folder.</summary>
     public static Siglip2Config Load(string path)
     {
-        if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
-        if (!File.Exists(path))
+        if (Path.GetFileName(Path.TrimEndingDirectorySeparator(path)) != "config.json" && Directory.Exists(path))
+            path = Path.Combine(path, "config.json");
+        if (InputFile.KindOf(path) == InputFileKind.Missing)
             throw new Siglip2Exception($"config not found: {path} (a Hugging Face SigLIP/SigLIP 2 checkpoint folder has a config.json)");
-        string text = File.ReadAllText(path);
-        return Parse(text, path);
+        return Parse(InputFile.ReadAllText(path, "config.json", InputLimits.JsonConfigBytes), path);
     }
 
     public static Siglip2Config Parse(string json, string where = "config.json")
     {
-        JsonNode? node;
-        try { node = JsonNode.Parse(json); }
-        catch (JsonException e) { throw new Siglip2Exception($"{where}: not valid JSON ({e.Message})"); }
-        if (node is not JsonObject obj) throw new Siglip2Exception($"{where}: expected a JSON object");
+        var node = StrictJson.ParseNode(json, where);
+        if (node is not JsonObject obj) throw new Siglip2Exception($"{where}: expected a JSON object, got {StrictJson.Show(node)}");
         var r = new JsonConfigReader(obj, where);
         string? modelType = r.String("model_type", null);
         switch (modelType)
@@ -96,5 +95,5 @@ public sealed record Siglip2Config
 
     public string ToJsonString() => ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true });
 
-    public void Save(string path) => File.WriteAllText(path, ToJsonString() + "\n");
+    public void Save(string path) => AtomicFile.WriteAllText(path, ToJsonString() + "\n");
 }

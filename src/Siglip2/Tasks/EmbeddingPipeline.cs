@@ -51,13 +51,30 @@ public sealed class EmbeddingPipeline : IDisposable
     /// <summary>The image processor from the folder's preprocessor_config.json (loaded on first use).</summary>
     public IImageProcessor ImageProcessor => _imageProcessor ??= CreateImageProcessor();
 
-    /// <summary>The text processor from the folder's tokenizer files (loaded on first use).</summary>
-    public SiglipTextProcessor TextProcessor => _textProcessor ??= SiglipTextProcessor.FromFolder(Folder, Options.Text);
+    /// <summary>The text processor from the folder's tokenizer files (loaded on first use), checked against the model's token table.</summary>
+    public SiglipTextProcessor TextProcessor => _textProcessor ??= CreateTextProcessor();
+
+    private SiglipTextProcessor CreateTextProcessor()
+    {
+        var processor = SiglipTextProcessor.FromFolder(Folder, Options.Text);
+        if (Model.Text is { } text)
+        {
+            // Every id the pipeline can emit must index the token-embedding table, or a text that happens to hit a
+            // high id fails (or reads out of bounds) long after loading.
+            int vocab = text.Config.VocabSize;
+            int largest = Math.Max(processor.Tokenizer.VocabularySize - 1,
+                Math.Max(processor.Settings.PadId, Math.Max(processor.Settings.EosId ?? 0, processor.Settings.BosId ?? 0)));
+            if (largest >= vocab)
+                throw new Siglip2Exception(
+                    $"the tokenizer '{processor.Tokenizer.SourcePath}' can produce id {largest:N0}, but config.json's text vocab_size is {vocab:N0}: the tokenizer and the weights are from different checkpoints; use the tokenizer files of the same model");
+        }
+        return processor;
+    }
 
     private IImageProcessor CreateImageProcessor()
     {
         string path = Path.Combine(Folder, "preprocessor_config.json");
-        if (!File.Exists(path))
+        if (InputFile.KindOf(path) == InputFileKind.Missing)
             throw new Siglip2Exception($"no preprocessor_config.json in {Folder} (the image processing settings of the checkpoint; copy it from the model repository)");
         var config = PreprocessorConfig.Load(path);
         if (Options.MaxNumPatches is { } n)
@@ -111,7 +128,9 @@ public sealed class EmbeddingPipeline : IDisposable
         var embeds = batch.IsNaFlex
             ? Model.EmbedImages(t[ImageBatch.PixelValuesName], t[ImageBatch.PixelAttentionMaskName], t[ImageBatch.SpatialShapesName])
             : Model.EmbedImages(t[ImageBatch.PixelValuesName]);
-        return embeds.to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+        var result = embeds.to_type(ScalarType.Float32);
+        FiniteOutputs.Require(result, "image embedding", Folder);
+        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>Embeds tokenized texts in batches: (T, D) L2-normalised float32.</summary>
@@ -126,7 +145,9 @@ public sealed class EmbeddingPipeline : IDisposable
             long n = Math.Min(Options.BatchSize, ids.shape[0] - start);
             parts.Add(Model.EmbedTexts(ids.narrow(0, start, n)).to_type(ScalarType.Float32));
         }
-        return torch.cat(parts, 0).MoveToOuterDisposeScope();
+        var result = torch.cat(parts, 0);
+        FiniteOutputs.Require(result, "text embedding", Folder);
+        return result.MoveToOuterDisposeScope();
     }
 
     /// <summary>Zero-shot probabilities sigmoid(exp(t)·⟨img, txt⟩ + b): (I, T), each in [0, 1] independently (no softmax).</summary>
@@ -135,7 +156,10 @@ public sealed class EmbeddingPipeline : IDisposable
         using var scope = NewDisposeScope();
         using var _ = torch.inference_mode();
         var (_, perImage) = Model.Logits(imageEmbeds, textEmbeds);
-        return torch.sigmoid(perImage.to_type(ScalarType.Float32)).MoveToOuterDisposeScope();
+        FiniteOutputs.Require(perImage, "logit", Folder);
+        var result = torch.sigmoid(perImage.to_type(ScalarType.Float32));
+        FiniteOutputs.Require(result, "probability", Folder);
+        return result.MoveToOuterDisposeScope();
     }
 
     public void Dispose() => Model.Dispose();

@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -122,7 +123,7 @@ public static class AcidContinuation
         double seconds = clock.Elapsed.TotalSeconds;
         var result = new AcidResult(output, o.Curate, steps, batch, source.SuperBatchSize, firstScene, o.LearningRate, seconds, last,
             sumAll / steps, sumKept / steps, logPath);
-        File.WriteAllText(Path.Combine(output, SummaryFileName), JsonSerializer.Serialize(new
+        AtomicFile.WriteAllText(Path.Combine(output, SummaryFileName), JsonSerializer.Serialize(new
         {
             stage = o.Curate ? "acid" : "control (no curation)",
             learner = Path.GetFullPath(o.LearnerFolder),

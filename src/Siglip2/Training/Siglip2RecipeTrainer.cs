@@ -226,7 +226,7 @@ public sealed class Siglip2RecipeTrainer : IDisposable
         string optimizerPath = Path.Combine(folder, TrainingState.OptimizerFileName);
         _optimizer.save_state_dict(optimizerPath + ".tmp");
         File.Move(optimizerPath + ".tmp", optimizerPath, overwrite: true);
-        File.WriteAllText(Path.Combine(folder, ObjectivesFileName),
+        AtomicFile.WriteAllText(Path.Combine(folder, ObjectivesFileName),
             JsonSerializer.Serialize(new SavedObjectives(Objectives, Decoder?.VocabSize ?? 0), new JsonSerializerOptions { WriteIndented = true }) + "\n");
         new TrainingState
         {

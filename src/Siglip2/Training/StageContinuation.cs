@@ -170,10 +170,11 @@ public static class StageContinuation
         {
             string from = Path.Combine(o.SourceRun, file);
             if (File.Exists(from))
-                File.WriteAllLines(Path.Combine(o.OutputFolder, file), File.ReadLines(from).Where((line, i) => i == 0 || RowStep(line) <= state.Step));
+                AtomicFile.WriteAllText(Path.Combine(o.OutputFolder, file),
+                    string.Concat(File.ReadLines(from).Where((line, i) => i == 0 || RowStep(line) <= state.Step).Select(line => line + "\n")));
         }
-        File.WriteAllText(Path.Combine(o.OutputFolder, "preprocessor_config.json"), next.PreprocessorConfigJson() + "\n");
-        File.WriteAllText(Path.Combine(o.OutputFolder, TrainingRun.RecipeFileName),
+        AtomicFile.WriteAllText(Path.Combine(o.OutputFolder, "preprocessor_config.json"), next.PreprocessorConfigJson() + "\n");
+        AtomicFile.WriteAllText(Path.Combine(o.OutputFolder, TrainingRun.RecipeFileName),
             System.Text.Json.JsonSerializer.Serialize(next, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
         var record = new ContinuationRecord
         {

@@ -57,9 +57,9 @@ public static class TrainingRun
             string vocab = Path.ChangeExtension(tokenizerPath, ".vocab");
             if (File.Exists(vocab)) File.Delete(vocab);
         }
-        File.WriteAllText(Path.Combine(output, "preprocessor_config.json"), recipe.PreprocessorConfigJson() + "\n");
-        File.WriteAllText(Path.Combine(output, "tokenizer_config.json"), recipe.TokenizerConfigJson() + "\n");
-        File.WriteAllText(Path.Combine(output, RecipeFileName), System.Text.Json.JsonSerializer.Serialize(recipe, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(output, "preprocessor_config.json"), recipe.PreprocessorConfigJson() + "\n");
+        AtomicFile.WriteAllText(Path.Combine(output, "tokenizer_config.json"), recipe.TokenizerConfigJson() + "\n");
+        AtomicFile.WriteAllText(Path.Combine(output, RecipeFileName), System.Text.Json.JsonSerializer.Serialize(recipe, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
 
         var tokenizer = SentencePieceBpeTokenizer.Load(tokenizerPath);
         var text = new SiglipTextProcessor(tokenizer, new SiglipTextSettings(Length: recipe.TextLength));

@@ -119,6 +119,6 @@ public class InferenceCommandTests
             using var p = Siglip2.Tasks.EmbeddingPipeline.Load(mismatched.Path);
             using var _ = p.EmbedTexts(p.TextProcessor.Process(["schrödinger's unusual cat"]));
         });
-        Assert.Contains("outside this text tower's vocabulary of 1000", e.Message);
+        Assert.Contains("config.json's text vocab_size is 1,000", e.Message);
     }
 }

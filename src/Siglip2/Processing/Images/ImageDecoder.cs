@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using SkiaSharp;
 
 namespace Siglip2.Processing.Images;
@@ -22,15 +23,8 @@ public static class ImageDecoder
     public static RgbImage DecodeFile(string path, ImageDecodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] data;
-        try
-        {
-            data = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new Siglip2Exception($"Cannot read image '{path}': {e.Message} Check the path and its permissions.", e);
-        }
+        // Regular files only, size-bounded: a FIFO would block forever and /dev/zero never ends.
+        byte[] data = InputFile.ReadAllBytes(path, "image", InputLimits.EncodedImageBytes);
         return Decode(data, path, options);
     }
 

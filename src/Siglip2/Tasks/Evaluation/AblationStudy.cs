@@ -227,9 +227,9 @@ public static class AblationStudy
     {
         Directory.CreateDirectory(folder);
         File.Copy(tokenizerPath, Path.Combine(folder, "tokenizer.model"), overwrite: true);
-        File.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), recipe.PreprocessorConfigJson() + "\n");
-        File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), recipe.TokenizerConfigJson() + "\n");
-        File.WriteAllText(Path.Combine(folder, TrainingRun.RecipeFileName),
+        AtomicFile.WriteAllText(Path.Combine(folder, "preprocessor_config.json"), recipe.PreprocessorConfigJson() + "\n");
+        AtomicFile.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), recipe.TokenizerConfigJson() + "\n");
+        AtomicFile.WriteAllText(Path.Combine(folder, TrainingRun.RecipeFileName),
             JsonSerializer.Serialize(recipe with { Objectives = objectives }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
         var tokenizer = SentencePieceBpeTokenizer.Load(tokenizerPath);
         var text = new SiglipTextProcessor(tokenizer, new SiglipTextSettings(Length: recipe.TextLength));
@@ -318,7 +318,7 @@ public static class AblationStudy
     }
 
     private static void SaveRow(string folder, string fingerprint, AblationRow row) =>
-        File.WriteAllText(Path.Combine(folder, RowFileName), JsonSerializer.Serialize(new CachedRow(fingerprint, row), RowJson) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(folder, RowFileName), JsonSerializer.Serialize(new CachedRow(fingerprint, row), RowJson) + "\n");
 
     /// <summary>NaN (not measured) is written as "NaN".</summary>
     private static readonly JsonSerializerOptions RowJson = new()
@@ -357,7 +357,7 @@ public static class AblationStudy
         foreach (var r in reports)
             sb.AppendLine(string.Join(",", new[] { r.Step, r.Loss, r.Sigmoid, r.Locca, r.Silc, r.Tips, r.LearningRate, r.Seconds }
                 .Select(v => v.ToString("G6", CultureInfo.InvariantCulture))));
-        File.WriteAllText(path, sb.ToString());
+        AtomicFile.WriteAllText(path, sb.ToString());
     }
 
     /// <summary>The result as markdown: settings, the table of means with min–max ranges over seeds, and the per-seed table.</summary>
