@@ -233,7 +233,7 @@ public class ImageDecoderTests(ITestOutputHelper output) : IDisposable
     public void EmptyFileFails() => AssertFails(Write("empty.png", []), mentions: "empty");
 
     [Fact]
-    public void MissingFileFails() => AssertFails(Path.Combine(_folder, "does-not-exist.jpg"), mentions: "cannot read");
+    public void MissingFileFails() => AssertFails(Path.Combine(_folder, "does-not-exist.jpg"), mentions: "not found");
 
     [Fact]
     public void TextFileFails() => AssertFails(Write("notes.jpg", "this is not an image\n"u8.ToArray()), mentions: "not a readable image");
