@@ -40,7 +40,7 @@ public static class TextOptions
         foreach (var file in a.All("--text-file"))
         {
             string content;
-            if (file == "-")
+            if (file is "-" or "/dev/stdin")
             {
                 using var stdin = Console.OpenStandardInput();
                 byte[] bytes = InputFile.ReadBounded(stdin, "standard input", "text file", InputLimits.TextFileBytes);
