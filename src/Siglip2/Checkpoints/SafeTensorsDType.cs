@@ -5,14 +5,31 @@ namespace Siglip2.Checkpoints;
 /// <summary>Mapping between safetensors dtype names and torch scalar types.</summary>
 public static class SafeTensorsDType
 {
-    public static int ElementSize(string dtype) => dtype switch
+    /// <summary>Every dtype of the safetensors format this reader knows (byte-sized and wider; sub-byte formats are not accepted).</summary>
+    public static IReadOnlyList<string> Known { get; } =
+        ["BOOL", "U8", "I8", "F8_E5M2", "F8_E4M3", "I16", "U16", "F16", "BF16", "I32", "U32", "F32", "F64", "I64", "U64"];
+
+    /// <summary>Bytes per element of a known dtype; false for a name the format does not define.</summary>
+    public static bool TryElementSize(string dtype, out int size)
     {
-        "F64" or "I64" or "U64" => 8,
-        "F32" or "I32" or "U32" => 4,
-        "F16" or "BF16" or "I16" or "U16" => 2,
-        "I8" or "U8" or "BOOL" or "F8_E4M3" or "F8_E5M2" => 1,
-        _ => throw new Siglip2Exception($"unknown safetensors dtype '{dtype}'"),
-    };
+        size = dtype switch
+        {
+            "F64" or "I64" or "U64" => 8,
+            "F32" or "I32" or "U32" => 4,
+            "F16" or "BF16" or "I16" or "U16" => 2,
+            "I8" or "U8" or "BOOL" or "F8_E4M3" or "F8_E5M2" => 1,
+            _ => 0,
+        };
+        return size > 0;
+    }
+
+    public static int ElementSize(string dtype) =>
+        TryElementSize(dtype, out int size) ? size
+            : throw new Siglip2Exception($"unknown safetensors dtype '{dtype}' (known: {string.Join(", ", Known)})");
+
+    /// <summary>True for the floating dtypes (whose values can be NaN or infinite).</summary>
+    public static bool IsFloating(ScalarType t) =>
+        t is ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
 
     public static ScalarType ToScalarType(string dtype, string path, string name) => dtype switch
     {

@@ -1,5 +1,5 @@
 using System.IO.MemoryMappedFiles;
-using System.Text.Json;
+using Siglip2.Configuration;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,6 +20,7 @@ public sealed record SafeTensorInfo(string Name, string DType, long[] Shape, lon
 /// </summary>
 public sealed class SafeTensorsFile : IDisposable
 {
+    private readonly FileStream _stream;
     private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
     private MemoryMappedFile? _map;
     private MemoryMappedViewAccessor? _view;
@@ -30,63 +31,59 @@ public sealed class SafeTensorsFile : IDisposable
     public IReadOnlyDictionary<string, SafeTensorInfo> Tensors { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
-    private SafeTensorsFile(string path, long dataStart, long fileLength,
-        Dictionary<string, SafeTensorInfo> tensors, Dictionary<string, string> metadata)
+    private SafeTensorsFile(string path, FileStream stream, SafeTensorsHeader header)
     {
-        Path = path; _dataStart = dataStart; _fileLength = fileLength;
-        Tensors = tensors; Metadata = metadata;
-        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        Path = path;
+        _stream = stream;
+        _handle = stream.SafeFileHandle;
+        _dataStart = header.DataStart;
+        _fileLength = header.DataStart + header.DataLength;
+        Tensors = header.Tensors;
+        Metadata = header.Metadata;
     }
 
+    /// <summary>
+    /// Opens a safetensors file (regular files only) and validates its header as the format's reference
+    /// implementation does (see <see cref="SafeTensorsHeader"/>); every problem is a one-line
+    /// <see cref="Siglip2Exception"/> naming the file and the tensor or field. No tensor data is read.
+    /// </summary>
     public static SafeTensorsFile Open(string path)
     {
-        if (!File.Exists(path)) throw new Siglip2Exception($"safetensors file not found: {path}");
-        long length = new FileInfo(path).Length;
-        if (length < 8) throw new Siglip2Exception($"{path}: not a safetensors file (only {length} bytes)");
-        ulong headerLength;
-        byte[] headerBytes;
-        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
-        {
-            Span<byte> lenBytes = stackalloc byte[8];
-            fs.ReadExactly(lenBytes);
-            headerLength = BitConverter.ToUInt64(lenBytes);
-            if (headerLength == 0 || headerLength > 100_000_000 || (long)headerLength > length - 8)
-                throw new Siglip2Exception($"{path}: not a safetensors file (header length {headerLength} is impossible for a {length}-byte file)");
-            headerBytes = new byte[headerLength];
-            fs.ReadExactly(headerBytes);
-        }
-        var tensors = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        long dataStart = 8 + (long)headerLength;
+        var stream = InputFile.OpenRead(path, "safetensors file");
         try
         {
-            using var doc = JsonDocument.Parse(headerBytes);
-            foreach (var prop in doc.RootElement.EnumerateObject())
-            {
-                if (prop.Name == "__metadata__")
-                {
-                    foreach (var m in prop.Value.EnumerateObject()) metadata[m.Name] = m.Value.ToString();
-                    continue;
-                }
-                string dtype = prop.Value.GetProperty("dtype").GetString()!;
-                long[] shape = prop.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                var offsets = prop.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                var info = new SafeTensorInfo(prop.Name, dtype, shape, offsets[0], offsets[1]);
-                long expected = info.ElementCount * SafeTensorsDType.ElementSize(dtype);
-                if (info.ByteLength != expected || dataStart + info.End > length || info.Begin < 0)
-                    throw new Siglip2Exception($"{path}: tensor '{prop.Name}' has inconsistent offsets (truncated or corrupt file)");
-                tensors[prop.Name] = info;
-            }
+            long length = stream.Length;
+            if (length < SafeTensorsHeader.LengthPrefixBytes) throw SafeTensorsHeader.TooShort(path, length);
+            Span<byte> lengthBytes = stackalloc byte[SafeTensorsHeader.LengthPrefixBytes];
+            ReadExactly(stream, lengthBytes, path);
+            ulong headerLength = BitConverter.ToUInt64(lengthBytes);
+            SafeTensorsHeader.CheckLength(headerLength, length, path);
+            var headerBytes = new byte[headerLength];
+            ReadExactly(stream, headerBytes, path);
+            var header = SafeTensorsHeader.Parse(headerBytes, length, path);
+            return new SafeTensorsFile(path, stream, header);
         }
-        catch (JsonException e)
+        catch
         {
-            throw new Siglip2Exception($"{path}: corrupt safetensors header ({e.Message})");
+            stream.Dispose();
+            throw;
         }
-        catch (KeyNotFoundException)
+    }
+
+    private static void ReadExactly(FileStream stream, Span<byte> buffer, string path)
+    {
+        try
         {
-            throw new Siglip2Exception($"{path}: corrupt safetensors header (an entry lacks dtype, shape or data_offsets)");
+            stream.ReadExactly(buffer);
         }
-        return new SafeTensorsFile(path, dataStart, length, tensors, metadata);
+        catch (EndOfStreamException)
+        {
+            throw new Siglip2Exception($"{path}: the file ended while its header was read (it shrank while being opened?)");
+        }
+        catch (IOException e)
+        {
+            throw new Siglip2Exception($"cannot read safetensors file '{path}': {e.Message.Split('\n')[0]}", e);
+        }
     }
 
     public bool Contains(string name) => Tensors.ContainsKey(name);
@@ -209,6 +206,6 @@ public sealed class SafeTensorsFile : IDisposable
     {
         _view?.Dispose();
         _map?.Dispose();
-        _handle.Dispose();
+        _stream.Dispose();
     }
 }
