@@ -61,57 +61,117 @@ public static class CheckpointLoader
         }
     }
 
-    /// <summary>Opens the weight files of a folder: name → the file holding that tensor.</summary>
+    /// <summary>
+    /// Opens the weight files of a folder: name → the file holding that tensor. A sharded index must name shards
+    /// inside the folder, list every tensor of its shards in the shard that holds it, and no tensor may be in two shards.
+    /// </summary>
     public static Dictionary<string, SafeTensorsFile> OpenWeights(string folder)
     {
         string single = Path.Combine(folder, SingleFileName);
         string index = Path.Combine(folder, IndexFileName);
         var map = new Dictionary<string, SafeTensorsFile>(StringComparer.Ordinal);
-        if (File.Exists(single))
+        if (InputFile.KindOf(single) != InputFileKind.Missing)
         {
             var f = SafeTensorsFile.Open(single);
             foreach (var name in f.Tensors.Keys) map[name] = f;
             return map;
         }
-        if (File.Exists(index))
+        if (InputFile.KindOf(index) == InputFileKind.Missing)
+            throw new Siglip2Exception($"no weights in {folder}: expected {SingleFileName} or {IndexFileName} with its shards (PyTorch .bin checkpoints are not supported: convert them to safetensors)");
+        var weightMap = ReadIndex(index);
+        var opened = new Dictionary<string, SafeTensorsFile>(StringComparer.Ordinal);
+        try
         {
-            Dictionary<string, string> weightMap;
-            try
+            foreach (var shard in weightMap.Values)
             {
-                using var doc = JsonDocument.Parse(File.ReadAllText(index));
-                weightMap = doc.RootElement.GetProperty("weight_map").EnumerateObject()
-                    .ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal);
+                if (opened.ContainsKey(shard)) continue;
+                string path = ShardPath(folder, shard, index);
+                if (InputFile.KindOf(path) == InputFileKind.Missing)
+                    throw new Siglip2Exception($"{index} names shard '{shard}', which is not in {folder} (download every shard)");
+                opened[shard] = SafeTensorsFile.Open(path);
             }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                throw new Siglip2Exception($"{index}: not a valid safetensors index (needs a \"weight_map\" object: {e.Message})");
-            }
-            var opened = new Dictionary<string, SafeTensorsFile>(StringComparer.Ordinal);
-            try
-            {
-                foreach (var (name, file) in weightMap)
+            // Every tensor of every shard must be listed, in the shard that holds it, and be in one shard only: otherwise
+            // it would be loaded from an unpredictable place or silently ignored.
+            var holder = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (shard, f) in opened.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                foreach (var name in f.Tensors.Keys)
                 {
-                    if (!opened.TryGetValue(file, out var f))
-                    {
-                        string path = Path.Combine(folder, file);
-                        if (!File.Exists(path))
-                            throw new Siglip2Exception($"{index} names shard '{file}', which is not in {folder} (download every shard)");
-                        f = SafeTensorsFile.Open(path);
-                        opened[file] = f;
-                    }
-                    if (!f.Contains(name))
-                        throw new Siglip2Exception($"{index} says '{name}' is in {file}, but that shard has no such tensor");
-                    map[name] = f;
+                    if (holder.TryGetValue(name, out var first))
+                        throw new Siglip2Exception($"tensor '{name}' is in two shards of {folder}, {first} and {shard}; a checkpoint holds each tensor once (re-download the shards)");
+                    holder[name] = shard;
+                    if (!weightMap.ContainsKey(name) && !IsIgnorable(name))
+                        throw new Siglip2Exception($"{f.Path} holds tensor '{name}', which {index} does not list (the index and its shards do not belong together; re-download them)");
                 }
-            }
-            catch
+            foreach (var (name, shard) in weightMap)
             {
-                foreach (var f in opened.Values) f.Dispose();
-                throw;
+                var f = opened[shard];
+                if (!f.Contains(name))
+                    throw new Siglip2Exception($"{index} says '{name}' is in {shard}, but that shard has no such tensor"
+                        + (holder.TryGetValue(name, out var actual) ? $" (it is in {actual})" : "") + "; re-download the index and its shards");
+                map[name] = f;
             }
-            return map;
         }
-        throw new Siglip2Exception($"no weights in {folder}: expected {SingleFileName} or {IndexFileName} with its shards (PyTorch .bin checkpoints are not supported: convert them to safetensors)");
+        catch
+        {
+            foreach (var f in opened.Values) f.Dispose();
+            throw;
+        }
+        return map;
+    }
+
+    /// <summary>Reads the <c>weight_map</c> of a shard index: tensor name → shard file name.</summary>
+    private static Dictionary<string, string> ReadIndex(string index)
+    {
+        using var doc = StrictJson.ParseDocument(InputFile.ReadAllText(index, IndexFileName, InputLimits.JsonConfigBytes), index);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            throw new Siglip2Exception($"{index}: a safetensors index must be a JSON object with a \"weight_map\", got {StrictJson.Show(doc.RootElement)}");
+        if (!doc.RootElement.TryGetProperty("weight_map", out var weights) || weights.ValueKind != JsonValueKind.Object)
+            throw new Siglip2Exception($"{index}: not a valid safetensors index (needs a \"weight_map\" object of tensor name → shard file name)");
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var p in weights.EnumerateObject())
+        {
+            string name = JsonName(p, index);
+            if (p.Value.ValueKind != JsonValueKind.String)
+                throw new Siglip2Exception($"{index}: weight_map entry '{name}' must be a shard file name (a string), got {StrictJson.Show(p.Value)}");
+            string? shard;
+            try { shard = p.Value.GetString(); }
+            catch (InvalidOperationException) { shard = null; }
+            if (string.IsNullOrEmpty(shard))
+                throw new Siglip2Exception($"{index}: weight_map entry '{name}' names no shard file (an empty or invalid string)");
+            if (!map.TryAdd(name, shard))
+                throw new Siglip2Exception($"{index}: weight_map lists '{name}' twice");
+        }
+        if (map.Count == 0) throw new Siglip2Exception($"{index}: weight_map lists no tensors");
+        return map;
+    }
+
+    private static string JsonName(JsonProperty p, string index)
+    {
+        try { return p.Name; }
+        catch (InvalidOperationException)
+        {
+            throw new Siglip2Exception($"{index}: a weight_map name is not valid Unicode (an unpaired surrogate escape); re-download the index");
+        }
+    }
+
+    /// <summary>
+    /// The path of a shard named by an index, refusing names that leave the checkpoint folder (absolute paths, "..",
+    /// NUL). The check is on the names, not on where symbolic links point: the Hugging Face cache links every file of a
+    /// snapshot to a blob outside it.
+    /// </summary>
+    internal static string ShardPath(string folder, string shard, string index)
+    {
+        string shown = SafeTensorsHeader.Printable(shard);
+        if (shard.Contains('\0'))
+            throw new Siglip2Exception($"{index}: shard name '{shown}' contains a NUL character; re-download the index");
+        if (Path.IsPathRooted(shard) || shard.StartsWith('/') || shard.StartsWith('\\'))
+            throw new Siglip2Exception($"{index}: shard name '{shown}' is an absolute path; shards must be files inside {folder}");
+        string root = Path.GetFullPath(folder);
+        if (!Path.EndsInDirectorySeparator(root)) root += Path.DirectorySeparatorChar;
+        string full = Path.GetFullPath(Path.Combine(root, shard));
+        if (!full.StartsWith(root, StringComparison.Ordinal) || full.Length == root.Length || Path.EndsInDirectorySeparator(full))
+            throw new Siglip2Exception($"{index}: shard name '{shown}' leaves the checkpoint folder {folder}; shards must be files inside it");
+        return full;
     }
 
     /// <summary>
