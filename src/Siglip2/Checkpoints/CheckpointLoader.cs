@@ -32,10 +32,21 @@ public static class CheckpointLoader
         options ??= new LoadOptions();
         if (!Directory.Exists(folder))
             throw new Siglip2Exception($"model folder not found: {folder} (pass a Hugging Face checkpoint folder with config.json and model.safetensors)");
-        var config = Siglip2Config.Load(Path.Combine(folder, "config.json"));
+        string configPath = Path.Combine(folder, "config.json");
+        Siglip2Config config;
+        try
+        {
+            config = Siglip2Config.Load(configPath);
+        }
+        catch (ConfigLimitException limit)
+        {
+            throw ConfigWeightsCheck.Explain(limit, folder) ?? limit;
+        }
         var files = OpenWeights(folder);
         try
         {
+            // config against the headers first: a wrong size must not build (or allocate) a model
+            ConfigWeightsCheck.Check(config, files, configPath);
             // Every weight comes from the files (Fill checks that), so the modules are built without random init
             // and directly in the requested dtype; the few small tensors built otherwise are converted by to().
             var dtype = options.DType ?? ScalarType.Float32;

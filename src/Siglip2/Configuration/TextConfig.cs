@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace Siglip2.Configuration;
@@ -57,9 +58,38 @@ public sealed record TextConfig
                      (NumHiddenLayers, "num_hidden_layers"), (NumAttentionHeads, "num_attention_heads"),
                      (MaxPositionEmbeddings, "max_position_embeddings"), (ProjectionSize, "projection_size") })
             if (v <= 0) throw new Siglip2Exception($"{where}: {n} must be a positive integer, got {v}");
+        Limit(NumHiddenLayers, "num_hidden_layers", ModelLimits.NumHiddenLayers, where);
+        Limit(HiddenSize, "hidden_size", ModelLimits.HiddenSize, where);
+        Limit(IntermediateSize, "intermediate_size", ModelLimits.IntermediateSize, where);
+        Limit(VocabSize, "vocab_size", ModelLimits.VocabSize, where);
+        Limit(MaxPositionEmbeddings, "max_position_embeddings", ModelLimits.MaxPositionEmbeddings, where);
+        Limit(ProjectionSize, "projection_size", ModelLimits.ProjectionSize, where);
+        // divisible and both positive, so also num_attention_heads <= hidden_size
         if (HiddenSize % NumAttentionHeads != 0)
             throw new Siglip2Exception($"{where}: hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}");
-        if (LayerNormEps <= 0) throw new Siglip2Exception($"{where}: layer_norm_eps must be > 0, got {LayerNormEps}");
+        if (!(LayerNormEps > 0) || !double.IsFinite(LayerNormEps)) throw new Siglip2Exception($"{where}: layer_norm_eps must be a finite number > 0, got {LayerNormEps}");
+        if (!(AttentionDropout >= 0 && AttentionDropout < 1)) throw new Siglip2Exception($"{where}: attention_dropout must be in [0, 1), got {AttentionDropout}");
+        if (ParameterCount > ModelLimits.TowerParameters)
+            throw new Siglip2Exception($"{where}: these sizes give the text tower {ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, over the limit of {ModelLimits.TowerParameters.ToString("N0", CultureInfo.InvariantCulture)}; is config.json from this checkpoint?");
+    }
+
+    private static void Limit(int value, string field, int limit, string where)
+    {
+        if (value > limit) throw new ConfigLimitException(where, isText: true, field, value, limit);
+    }
+
+    /// <summary>
+    /// The number of parameters of the text tower this config builds (embeddings, encoder, final LayerNorm, head),
+    /// computed from the sizes alone; exact, as the real-shapes tests check.
+    /// </summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long h = HiddenSize, i = IntermediateSize;
+            long layer = 4 * (h * h + h) + 2 * (2 * h) + (i * h + i) + (h * i + h);
+            return (long)VocabSize * h + (long)MaxPositionEmbeddings * h + NumHiddenLayers * layer + 2 * h + (long)ProjectionSize * h + ProjectionSize;
+        }
     }
 
     public JsonObject ToJson() => new()

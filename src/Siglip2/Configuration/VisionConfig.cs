@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 
 namespace Siglip2.Configuration;
@@ -70,12 +71,20 @@ public sealed record VisionConfig
         Positive(NumAttentionHeads, "num_attention_heads", where);
         Positive(NumChannels, "num_channels", where);
         Positive(PatchSize, "patch_size", where);
+        Limit(NumHiddenLayers, "num_hidden_layers", ModelLimits.NumHiddenLayers, where);
+        Limit(HiddenSize, "hidden_size", ModelLimits.HiddenSize, where);
+        Limit(IntermediateSize, "intermediate_size", ModelLimits.IntermediateSize, where);
+        Limit(NumChannels, "num_channels", ModelLimits.NumChannels, where);
+        Limit(PatchSize, "patch_size", ModelLimits.PatchSize, where);
+        // divisible and both positive, so also num_attention_heads <= hidden_size
         if (HiddenSize % NumAttentionHeads != 0)
             throw new Siglip2Exception($"{where}: hidden_size {HiddenSize} is not divisible by num_attention_heads {NumAttentionHeads}");
-        if (LayerNormEps <= 0) throw new Siglip2Exception($"{where}: layer_norm_eps must be > 0, got {LayerNormEps}");
+        if (!(LayerNormEps > 0) || !double.IsFinite(LayerNormEps)) throw new Siglip2Exception($"{where}: layer_norm_eps must be a finite number > 0, got {LayerNormEps}");
+        if (!(AttentionDropout >= 0 && AttentionDropout < 1)) throw new Siglip2Exception($"{where}: attention_dropout must be in [0, 1), got {AttentionDropout}");
         if (IsNaflex)
         {
             Positive(NumPatches, "num_patches", where);
+            Limit(NumPatches, "num_patches", ModelLimits.NumPositions, where);
             int side = (int)Math.Round(Math.Sqrt(NumPatches));
             if (side * side != NumPatches)
                 throw new Siglip2Exception($"{where}: num_patches {NumPatches} is not a perfect square (the NaFlex position grid is square)");
@@ -83,8 +92,38 @@ public sealed record VisionConfig
         else
         {
             Positive(ImageSize, "image_size", where);
+            Limit(ImageSize, "image_size", ModelLimits.ImageSize, where);
             if (ImageSize % PatchSize != 0)
                 throw new Siglip2Exception($"{where}: image_size {ImageSize} is not divisible by patch_size {PatchSize}");
+            long side = ImageSize / PatchSize;
+            if (side * side > ModelLimits.NumPositions)
+                throw new ConfigLimitException(where, isText: false, "image_size", ImageSize, (long)Math.Sqrt(ModelLimits.NumPositions) * PatchSize,
+                    $" for patch_size {PatchSize} (it gives {(side * side).ToString("N0", CultureInfo.InvariantCulture)} positions)");
+        }
+        if (ParameterCount > ModelLimits.TowerParameters)
+            throw new Siglip2Exception($"{where}: these sizes give the vision tower {ParameterCount.ToString("N0", CultureInfo.InvariantCulture)} parameters, over the limit of {ModelLimits.TowerParameters.ToString("N0", CultureInfo.InvariantCulture)}; is config.json from this checkpoint?");
+    }
+
+    private static void Limit(int value, string field, int limit, string where)
+    {
+        if (value > limit) throw new ConfigLimitException(where, isText: false, field, value, limit);
+    }
+
+    /// <summary>
+    /// The number of parameters of the vision tower this config builds (patch and position embeddings, encoder,
+    /// post-LayerNorm, attention-pooling head when used), computed from the sizes alone; exact, as the real-shapes
+    /// tests check.
+    /// </summary>
+    public long ParameterCount
+    {
+        get
+        {
+            long h = HiddenSize, i = IntermediateSize;
+            long mlp = (i * h + i) + (h * i + h);
+            long layer = 4 * (h * h + h) + 2 * (2 * h) + mlp;
+            long embeddings = h * PatchDim + h + (long)NumPositions * h;
+            long head = VisionUseHead ? h + (3 * h * h + 3 * h) + (h * h + h) + 2 * h + mlp : 0;
+            return embeddings + NumHiddenLayers * layer + 2 * h + head;
         }
     }
 
