@@ -81,6 +81,7 @@ public class CliHardeningTests
     [InlineData("image-in-folder")]
     [InlineData("config.json")]
     [InlineData("preprocessor_config.json")]
+    [InlineData("model.safetensors")]
     public void AFifoIsAnErrorNotAHang(string where)
     {
         using var tmp = new TempDirectory();
