@@ -213,6 +213,32 @@ public static class CheckpointLoader
         using var _ = torch.no_grad();
         foreach (var (name, tensor) in expected)
             files[name].CopyTo(name, tensor);
+        RequireFinite(expected, where);
+    }
+
+    /// <summary>
+    /// Refuses weights holding NaN or ±Inf: such a model gives NaN embeddings and probabilities for every input.
+    /// One vectorised pass per tensor (isfinite + all, in libtorch); only the tensors that fail are counted.
+    /// </summary>
+    public static void RequireFinite(IEnumerable<KeyValuePair<string, Tensor>> tensors, string where)
+    {
+        var bad = new List<string>();
+        long badTensors = 0;
+        foreach (var (name, tensor) in tensors)
+        {
+            if (!tensor.is_floating_point()) continue;
+            using var scope = torch.NewDisposeScope();
+            if (torch.isfinite(tensor).all().item<bool>()) continue;
+            badTensors++;
+            long nan = torch.isnan(tensor).sum().item<long>();
+            long inf = torch.isinf(tensor).sum().item<long>();
+            var what = new List<string>();
+            if (nan > 0) what.Add($"{nan:N0} NaN");
+            if (inf > 0) what.Add($"{inf:N0} Inf");
+            bad.Add($"{name} ({string.Join(", ", what)} of {tensor.numel():N0})");
+        }
+        if (badTensors > 0)
+            throw new Siglip2Exception($"weights in {where} hold non-finite values in {badTensors} tensor{(badTensors == 1 ? "" : "s")}: {Abbreviate(bad, 5)} (the checkpoint is corrupt or diverged in training; re-download or use an earlier checkpoint)");
     }
 
     private static string Abbreviate(List<string> names, int max = 8) =>

@@ -305,14 +305,7 @@ public sealed class SafeTensorsHeader
     private static string Shorten(string s) => s.Length <= 60 ? s : s[..59] + "…";
 
     /// <summary>A name as it can be printed on one line: control characters escaped, very long names shortened.</summary>
-    internal static string Printable(string name)
-    {
-        var sb = new StringBuilder(Math.Min(name.Length, 200));
-        foreach (char c in name.Length <= 200 ? name : name[..199])
-            sb.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c);
-        if (name.Length > 200) sb.Append('…');
-        return sb.ToString();
-    }
+    internal static string Printable(string name) => MessageText.Printable(name);
 
     private static string Describe(JsonException e)
     {

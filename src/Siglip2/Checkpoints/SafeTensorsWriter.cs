@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Siglip2.Configuration;
 using static TorchSharp.torch;
 
 namespace Siglip2.Checkpoints;
@@ -30,10 +31,8 @@ public static class SafeTensorsWriter
         var headerBytes = new byte[json.Length + pad];
         json.CopyTo(headerBytes, 0);
         for (int i = json.Length; i < headerBytes.Length; i++) headerBytes[i] = (byte)' ';
-        string? dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (dir != null) Directory.CreateDirectory(dir);
-        string tmp = path + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        // temp file + fsync + rename: a crash leaves the old file or the new one, never half a checkpoint
+        AtomicFile.Write(path, fs =>
         {
             fs.Write(BitConverter.GetBytes((ulong)headerBytes.Length));
             fs.Write(headerBytes);
@@ -42,7 +41,6 @@ public static class SafeTensorsWriter
                 using var c = t.detach().cpu().contiguous();
                 fs.Write(c.bytes);
             }
-        }
-        File.Move(tmp, path, overwrite: true);
+        });
     }
 }

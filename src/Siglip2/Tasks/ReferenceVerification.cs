@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using System.Text.Json;
 using Siglip2.Checkpoints;
 using Siglip2.Modeling;
@@ -33,7 +34,12 @@ public static class ReferenceVerification
     public static VerificationReport Run(Siglip2Model model, string expectedPath, double? atol = null, string? manifestPath = null)
     {
         using var expected = SafeTensorsFile.Open(expectedPath);
-        var tolerances = ReadManifestTolerances(manifestPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(expectedPath))!, "manifest.json"));
+        if (atol is { } given && (!double.IsFinite(given) || given < 0))
+            throw new Siglip2Exception($"the tolerance must be a finite number ≥ 0, got {given}");
+        // an explicit tolerance replaces the manifest's, so a broken manifest does not matter then
+        var tolerances = atol is null
+            ? ReadManifestTolerances(manifestPath ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(expectedPath))!, "manifest.json"))
+            : new Dictionary<string, double>();
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         var outputs = ComputeOutputs(model, expected);
@@ -118,22 +124,28 @@ public static class ReferenceVerification
         return outputs;
     }
 
-    /// <summary>Per-tensor <c>suggested_atol</c> values from a fixture manifest (empty when the file is absent).</summary>
+    /// <summary>
+    /// Per-tensor <c>suggested_atol</c> values from a fixture manifest (empty when the file is absent). A manifest that
+    /// is not a regular file, not strict JSON (duplicate keys) or whose tolerance is not a finite number ≥ 0 is an error:
+    /// a negative or NaN tolerance would make every comparison fail or pass.
+    /// </summary>
     public static Dictionary<string, double> ReadManifestTolerances(string manifestPath)
     {
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (!File.Exists(manifestPath)) return result;
-        try
+        if (InputFile.KindOf(manifestPath) == InputFileKind.Missing) return result;
+        string json = InputFile.ReadAllText(manifestPath, "manifest.json", InputLimits.JsonConfigBytes);
+        using var doc = StrictJson.ParseDocument(json, manifestPath);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            throw new Siglip2Exception($"{manifestPath}: a manifest must be a JSON object, got {StrictJson.Show(doc.RootElement)}; pass --atol to ignore it");
+        if (!doc.RootElement.TryGetProperty("tensors", out var tensors)) return result;
+        if (tensors.ValueKind != JsonValueKind.Object)
+            throw new Siglip2Exception($"{manifestPath}: \"tensors\" must be an object of tensor name → description, got {StrictJson.Show(tensors)}; pass --atol to ignore it");
+        foreach (var t in tensors.EnumerateObject())
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(manifestPath));
-            if (doc.RootElement.TryGetProperty("tensors", out var tensors) && tensors.ValueKind == JsonValueKind.Object)
-                foreach (var t in tensors.EnumerateObject())
-                    if (t.Value.ValueKind == JsonValueKind.Object && t.Value.TryGetProperty("suggested_atol", out var atol) && atol.ValueKind == JsonValueKind.Number)
-                        result[t.Name] = atol.GetDouble();
-        }
-        catch (JsonException e)
-        {
-            throw new Siglip2Exception($"{manifestPath}: not valid JSON ({e.Message}); pass --atol to ignore it");
+            if (t.Value.ValueKind != JsonValueKind.Object || !t.Value.TryGetProperty("suggested_atol", out var atol)) continue;
+            if (atol.ValueKind != JsonValueKind.Number || !atol.TryGetDouble(out double value) || !double.IsFinite(value) || value < 0)
+                throw new Siglip2Exception($"{manifestPath}: tensors.{t.Name}.suggested_atol must be a finite number ≥ 0, got {StrictJson.Show(atol)}; fix the manifest or pass --atol");
+            result[t.Name] = value;
         }
         return result;
     }

@@ -198,22 +198,69 @@ public class CliHardeningTests
         Assert.DoesNotContain("NaN", r.StdOut);
     }
 
-    [Fact]
-    public void NaNWeightsNeverReachTheOutput()
+    /// <summary>
+    /// A NaN or Inf anywhere in the weights is found at load, before any output: one NaN in an MLP weight, an all-NaN
+    /// LayerNorm, a NaN logit_scale, an Inf logit_bias, a NaN row of the token embedding. The message names the tensor.
+    /// </summary>
+    [Theory]
+    [InlineData("vision_model.encoder.layers.0.mlp.fc1.weight", "one-nan")]
+    [InlineData("vision_model.post_layernorm.weight", "all-nan")]
+    [InlineData("logit_scale", "all-nan")]
+    [InlineData("logit_bias", "inf")]
+    [InlineData("text_model.embeddings.token_embedding.weight", "nan-row")]
+    public void NonFiniteWeightsAreNamedAtLoad(string tensor, string kind)
     {
         using var tmp = new TempDirectory();
         string m = CopyFixture(tmp);
         EditWeights(m, (name, t) =>
         {
-            if (!name.EndsWith("layers.0.mlp.fc1.weight", StringComparison.Ordinal) || !name.StartsWith("vision", StringComparison.Ordinal)) return t;
+            if (name != tensor) return t;
             var c = t.clone();
-            c.view(-1)[3] = torch.tensor(float.NaN);
+            switch (kind)
+            {
+                case "one-nan": c.view(-1)[3] = torch.tensor(float.NaN); break;
+                case "all-nan": c.fill_(float.NaN); break;
+                case "inf": c.fill_(float.PositiveInfinity); break;
+                case "nan-row": c[7].fill_(float.NaN); break;
+            }
             return c;
         });
         var r = CliRun.Main("embed", "--model", m, "--image", Image(m), "--output", tmp.File("e.safetensors"));
         Assert.Equal(1, r.ExitCode);
-        r.OneLineError();
+        string e = r.OneLineError();
+        Assert.Contains("non-finite values", e);
+        Assert.Contains(tensor, e);
+        Assert.Contains(kind == "inf" ? "Inf" : "NaN", e);
         Assert.False(File.Exists(tmp.File("e.safetensors")));
+        // classify uses logit_scale/logit_bias: it must refuse too, not print NaN probabilities
+        var c = CliRun.Main("classify", "--model", m, "--image", Image(m), "--labels", "a,b");
+        Assert.NotEqual(0, c.ExitCode);
+        Assert.DoesNotContain("NaN", c.StdOut);
+    }
+
+    /// <summary>A negative, NaN or non-numeric tolerance in manifest.json would make verify pass or fail meaninglessly.</summary>
+    [Theory]
+    [InlineData("-1e-5", "must be a finite number ≥ 0")]
+    [InlineData("\"1e-5\"", "must be a finite number ≥ 0")]
+    [InlineData("1e999", "")]
+    public void ManifestTolerancesMustBeFiniteAndNonNegative(string atol, string expected)
+    {
+        using var tmp = new TempDirectory();
+        string m = CopyFixture(tmp);
+        string path = Path.Combine(m, "manifest.json");
+        var manifest = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        string first = manifest["tensors"]!.AsObject().First(t => t.Value!["suggested_atol"] is not null).Key;
+        manifest["tensors"]![first]!["suggested_atol"] = 12345.5; // a marker replaced as text: 1e999 has no JSON node
+        File.WriteAllText(path, manifest.ToJsonString().Replace("12345.5", atol, StringComparison.Ordinal));
+        var r = CliRun.Main("verify", "--model", m);
+        Assert.Equal(1, r.ExitCode);
+        string e = r.OneLineError();
+        Assert.Contains("manifest.json", e);
+        Assert.Contains($"tensors.{first}.suggested_atol", e);
+        Assert.Contains(expected, e);
+        // an explicit --atol must be valid too, and replaces the manifest
+        Assert.Equal(2, CliRun.Main("verify", "--model", m, "--atol", "-1").ExitCode);
+        Assert.Equal(0, CliRun.Main("verify", "--model", m, "--atol", "1e-4").ExitCode);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using Siglip2.Configuration;
 
 namespace Siglip2.Processing.Text;
 
@@ -41,40 +42,47 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
     public int VocabularySize => _idToToken.Length;
     public IReadOnlyCollection<int> SpecialTokenIds => _specialIds;
 
-    /// <summary>Reads <paramref name="path"/> (<c>tokenizer.json</c> or gzip-compressed <c>tokenizer.json.gz</c>).</summary>
+    /// <summary>
+    /// Reads <paramref name="path"/> (<c>tokenizer.json</c> or gzip-compressed <c>tokenizer.json.gz</c>): a regular file
+    /// of at most <see cref="InputLimits.TokenizerBytes"/>, decompressed to at most as many bytes (a gzip bomb is an error).
+    /// </summary>
     public static HuggingFaceBpeTokenizer Load(string path, bool applyLowercaseNormalizer = true)
     {
         byte[] json;
+        using (var file = InputFile.OpenRead(path, "tokenizer.json", InputLimits.TokenizerBytes))
+        {
+            try
+            {
+                int b0 = file.ReadByte(), b1 = file.ReadByte();
+                file.Position = 0;
+                if (b0 == 0x1F && b1 == 0x8B)
+                {
+                    using var gz = new GZipStream(file, CompressionMode.Decompress);
+                    json = InputFile.ReadBounded(gz, path, "decompressed tokenizer.json", InputLimits.TokenizerBytes);
+                }
+                else json = InputFile.ReadBounded(file, path, "tokenizer.json", InputLimits.TokenizerBytes);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException)
+            {
+                throw new Siglip2Exception($"cannot read tokenizer file '{path}': {e.Message.ReplaceLineEndings(" ")} (a truncated or corrupt gzip?); re-download tokenizer.json from the checkpoint", e);
+            }
+        }
+        return Parse(json, path, applyLowercaseNormalizer);
+    }
+
+    /// <summary>Parses the bytes of a tokenizer.json (not compressed); <paramref name="where"/> names the source in errors.</summary>
+    public static HuggingFaceBpeTokenizer Parse(byte[] json, string where, bool applyLowercaseNormalizer = true)
+    {
+        string text = InputFile.DecodeUtf8(json, where, "tokenizer.json");
+        using var doc = StrictJson.ParseDocument(text, where);
         try
         {
-            using var file = File.OpenRead(path);
-            int b0 = file.ReadByte(), b1 = file.ReadByte();
-            file.Position = 0;
-            if (b0 == 0x1F && b1 == 0x8B)
-            {
-                using var gz = new GZipStream(file, CompressionMode.Decompress);
-                using var ms = new MemoryStream();
-                gz.CopyTo(ms);
-                json = ms.ToArray();
-            }
-            else
-            {
-                json = new byte[file.Length];
-                file.ReadExactly(json);
-            }
+            return new HuggingFaceBpeTokenizer(where, doc.RootElement, applyLowercaseNormalizer);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception e) when (e is InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            throw new Siglip2Exception($"Cannot read tokenizer file '{path}': {e.Message}. Re-download tokenizer.json from the checkpoint.", e);
-        }
-        try
-        {
-            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 256 });
-            return new HuggingFaceBpeTokenizer(path, doc.RootElement, applyLowercaseNormalizer);
-        }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
-        {
-            throw new Siglip2Exception($"'{path}' is not a valid Hugging Face tokenizer.json: {e.Message}. Re-download tokenizer.json from the checkpoint.", e);
+            // a missing or mistyped field deep in the normalizer/decoder sections
+            throw new Siglip2Exception($"'{where}' is not a valid Hugging Face tokenizer.json: {e.Message.ReplaceLineEndings(" ")}. Re-download tokenizer.json from the checkpoint.", e);
         }
     }
 
@@ -96,13 +104,21 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
         _byteFallback = GetBool(model, "byte_fallback");
         _ignoreMerges = GetBool(model, "ignore_merges");
 
-        var vocabJson = model.GetProperty("vocab");
+        if (!model.TryGetProperty("vocab", out var vocabJson) || vocabJson.ValueKind != JsonValueKind.Object)
+            throw Unsupported("model.vocab must be an object of piece → id");
+        int addedCount = root.TryGetProperty("added_tokens", out var addedJson) && addedJson.ValueKind == JsonValueKind.Array ? addedJson.GetArrayLength() : 0;
+        // Ids index a table, so they must be small: at most one id per vocabulary entry and added token.
+        long idLimit = (long)vocabJson.GetPropertyCount() + addedCount;
         _vocab = new Dictionary<string, int>(vocabJson.GetPropertyCount(), StringComparer.Ordinal);
+        var pieceOfId = new Dictionary<int, string>(vocabJson.GetPropertyCount());
         int maxId = -1;
         foreach (var p in vocabJson.EnumerateObject())
         {
-            int id = p.Value.GetInt32();
-            _vocab[p.Name] = id;
+            string piece = Name(p);
+            int id = Id(p.Value, idLimit, $"model.vocab['{Printable(piece)}']");
+            if (!pieceOfId.TryAdd(id, piece))
+                throw Unsupported($"model.vocab maps two pieces to id {id:N0} ('{Printable(pieceOfId[id])}' and '{Printable(piece)}')");
+            _vocab[piece] = id;
             if (id > maxId) maxId = id;
         }
         _vocabLookup = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -115,7 +131,8 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
         for (int b = 0; b < 256; b++) _byteIds[b] = _vocab.TryGetValue(BytePieces.Name(b), out int bid) ? bid : -1;
 
         // Merges: "a b" strings (older files) or ["a", "b"] pairs; rank = position; later duplicates win, as in tokenizers.
-        var mergesJson = model.GetProperty("merges");
+        if (!model.TryGetProperty("merges", out var mergesJson) || mergesJson.ValueKind != JsonValueKind.Array)
+            throw Unsupported("model.merges must be an array of merges");
         _merges = new Dictionary<long, (int, int)>(mergesJson.GetArrayLength());
         int rank = 0;
         foreach (var m in mergesJson.EnumerateArray())
@@ -131,7 +148,8 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
             }
             else
             {
-                if (m.GetArrayLength() != 2) throw Unsupported($"merge #{rank} is not a pair");
+                if (m.ValueKind != JsonValueKind.Array || m.GetArrayLength() != 2 || m[0].ValueKind != JsonValueKind.String || m[1].ValueKind != JsonValueKind.String)
+                    throw Unsupported($"merge #{rank} is not a pair of tokens (\"a b\" or [\"a\", \"b\"]), got {StrictJson.Show(m)}");
                 a = m[0].GetString()!;
                 b = m[1].GetString()!;
             }
@@ -144,14 +162,30 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
         // Added tokens.
         var raw = new List<KeyValuePair<string, int>>();
         var normalized = new List<KeyValuePair<string, int>>();
-        if (root.TryGetProperty("added_tokens", out var added) && added.ValueKind == JsonValueKind.Array)
+        if (root.TryGetProperty("added_tokens", out var added) && added.ValueKind != JsonValueKind.Null)
         {
+            if (added.ValueKind != JsonValueKind.Array)
+                throw Unsupported($"added_tokens must be an array of tokens, got {StrictJson.Show(added)}");
+            int index = 0;
             foreach (var t in added.EnumerateArray())
             {
-                int id = t.GetProperty("id").GetInt32();
-                string content = t.GetProperty("content").GetString()!;
+                string where = $"added_tokens[{index++}]";
+                if (t.ValueKind != JsonValueKind.Object)
+                    throw Unsupported($"{where} must be an object with \"id\" and \"content\", got {StrictJson.Show(t)}");
+                if (!t.TryGetProperty("id", out var idJson)) throw Unsupported($"{where} has no \"id\"");
+                int id = Id(idJson, idLimit, $"{where}.id");
+                if (!t.TryGetProperty("content", out var contentJson) || contentJson.ValueKind != JsonValueKind.String)
+                    throw Unsupported($"{where}.content must be a string");
+                string content = contentJson.GetString()!;
+                if (content.Length == 0) throw Unsupported($"{where}.content is empty");
                 if (GetBool(t, "lstrip") || GetBool(t, "rstrip") || GetBool(t, "single_word"))
                     throw Unsupported($"added token '{content}' uses lstrip/rstrip/single_word");
+                // an added token names a vocabulary piece by its id, or takes a new id: never another piece's id
+                if (pieceOfId.TryGetValue(id, out var other) && other != content)
+                    throw Unsupported($"{where} maps '{Printable(content)}' to id {id:N0}, which is '{Printable(other)}'; two pieces cannot share an id");
+                pieceOfId[id] = content;
+                if (_addedTokens.TryGetValue(content, out int previous) && previous != id)
+                    throw Unsupported($"{where} lists '{Printable(content)}' again with id {id:N0} (first {previous:N0})");
                 _addedTokens[content] = id;
                 if (GetBool(t, "special")) _specialIds.Add(id);
                 (GetBool(t, "normalized") ? normalized : raw).Add(new(content, id));
@@ -189,6 +223,24 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
         if (root.TryGetProperty("decoder", out var dec) && dec.ValueKind == JsonValueKind.Object)
             AddDecoder(dec);
     }
+
+    private string Name(JsonProperty p)
+    {
+        try { return p.Name; }
+        catch (InvalidOperationException) { throw Unsupported("a vocabulary piece is not valid Unicode (an unpaired surrogate escape)"); }
+    }
+
+    /// <summary>A token id: an integer in [0, <paramref name="limit"/>).</summary>
+    private int Id(JsonElement value, long limit, string field)
+    {
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out long id))
+            throw Unsupported($"{field} must be an integer id, got {StrictJson.Show(value)}");
+        if (id < 0 || id >= limit)
+            throw Unsupported($"{field} is id {id:N0}, outside 0…{limit - 1:N0} (ids number the vocabulary and the added tokens)");
+        return (int)id;
+    }
+
+    private static string Printable(string s) => MessageText.Printable(s);
 
     private void AddNormalizer(JsonElement n, ref bool lower)
     {

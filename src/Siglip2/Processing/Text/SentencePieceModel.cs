@@ -1,4 +1,5 @@
 using System.Text;
+using Siglip2.Configuration;
 
 namespace Siglip2.Processing.Text;
 
@@ -39,25 +40,25 @@ public sealed class SentencePieceModel
     public bool RemoveExtraWhitespaces { get; init; } = true;
     public bool EscapeWhitespaces { get; init; } = true;
 
-    public static SentencePieceModel Read(string path)
+    /// <summary>Reads a regular file of at most <see cref="InputLimits.TokenizerBytes"/> (a FIFO or folder is an error, not a hang).</summary>
+    public static SentencePieceModel Read(string path) =>
+        Parse(InputFile.ReadAllBytes(path, "tokenizer.model", InputLimits.TokenizerBytes), path);
+
+    /// <summary>Parses a serialized <c>ModelProto</c>; <paramref name="where"/> names the source in errors. Any malformed input is a <see cref="Siglip2Exception"/>.</summary>
+    public static SentencePieceModel Parse(byte[] data, string where)
     {
-        byte[] data;
-        try { data = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new Siglip2Exception($"Cannot read SentencePiece model '{path}': {e.Message}", e);
-        }
         try
         {
-            return Parse(data, path);
+            return ParseProto(data, where);
         }
         catch (Exception e) when (e is FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException or DecoderFallbackException)
         {
-            throw new Siglip2Exception($"'{path}' is not a valid SentencePiece model (protobuf ModelProto): {e.Message}. Re-download tokenizer.model from the checkpoint.", e);
+            string why = e is DecoderFallbackException ? "a piece or name is not valid UTF-8" : e.Message;
+            throw new Siglip2Exception($"'{where}' is not a valid SentencePiece model (protobuf ModelProto): {why}. Re-download tokenizer.model from the checkpoint.", e);
         }
     }
 
-    private static SentencePieceModel Parse(byte[] data, string path)
+    private static SentencePieceModel ParseProto(byte[] data, string path)
     {
         var pieces = new List<SentencePieceEntry>();
         var reader = new ProtoReader(data, 0, data.Length);
@@ -77,9 +78,13 @@ public sealed class SentencePieceModel
                     {
                         if (f == 1 && w == 2) piece = sub.String();
                         else if (f == 2 && w == 5) score = sub.Fixed32Float();
-                        else if (f == 3 && w == 0) type = (int)sub.Varint();
+                        else if (f == 3 && w == 0) type = Int32(sub.Varint());
                         else sub.Skip(w);
                     }
+                    if (type is < (int)SentencePieceType.Normal or > (int)SentencePieceType.Byte)
+                        throw new FormatException($"piece #{pieces.Count} has type {type}, not one of 1…6 (normal, unknown, control, user-defined, unused, byte)");
+                    if (piece.Length == 0)
+                        throw new FormatException($"piece #{pieces.Count} is empty");
                     pieces.Add(new SentencePieceEntry(piece, score, (SentencePieceType)type));
                     break;
                 }
@@ -91,13 +96,13 @@ public sealed class SentencePieceModel
                     {
                         switch (f, w)
                         {
-                            case (3, 0): modelType = (int)sub.Varint(); break;
+                            case (3, 0): modelType = Int32(sub.Varint()); break;
                             case (24, 0): suffix = sub.Varint() != 0; break;
                             case (35, 0): byteFallback = sub.Varint() != 0; break;
-                            case (40, 0): unkId = (int)sub.Varint(); break;
-                            case (41, 0): bosId = (int)sub.Varint(); break;
-                            case (42, 0): eosId = (int)sub.Varint(); break;
-                            case (43, 0): padId = (int)sub.Varint(); break;
+                            case (40, 0): unkId = Int32(sub.Varint()); break;
+                            case (41, 0): bosId = Int32(sub.Varint()); break;
+                            case (42, 0): eosId = Int32(sub.Varint()); break;
+                            case (43, 0): padId = Int32(sub.Varint()); break;
                             case (44, 2): unkSurface = sub.String(); break;
                             default: sub.Skip(w); break;
                         }
@@ -126,6 +131,9 @@ public sealed class SentencePieceModel
             }
         }
         if (pieces.Count == 0) throw new FormatException("no vocabulary pieces");
+        foreach (var (name, id) in new[] { ("unk_id", unkId), ("bos_id", bosId), ("eos_id", eosId), ("pad_id", padId) })
+            if (id < -1 || id >= pieces.Count)
+                throw new FormatException($"trainer_spec.{name} is {id}, outside the {pieces.Count:N0} pieces (-1 means none)");
         return new SentencePieceModel
         {
             SourcePath = path, Pieces = pieces, ModelType = modelType, ByteFallback = byteFallback,
@@ -134,6 +142,10 @@ public sealed class SentencePieceModel
             AddDummyPrefix = dummy, RemoveExtraWhitespaces = removeWs, EscapeWhitespaces = escapeWs,
         };
     }
+
+    // int32 fields are sign-extended 64-bit varints on the wire (-1 is ten bytes); anything else out of range is malformed
+    private static int Int32(ulong v) =>
+        (long)v is >= int.MinValue and <= int.MaxValue ? (int)(long)v : throw new FormatException($"an int32 field holds {(long)v}");
 
     /// <summary>Minimal protobuf wire-format reader over a byte range.</summary>
     private struct ProtoReader(byte[] data, int position, int end)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Siglip2.Configuration;
 
 namespace Siglip2.Processing.Text;
 
@@ -29,6 +30,9 @@ public sealed class SiglipTextProcessor
     public TokenizedText Process(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        // a text tower reads at most a few hundred tokens; megabytes of text are a mistake (and cost time to tokenize)
+        if (text.Length > InputLimits.TextCharacters)
+            throw new Siglip2Exception($"a text of {text.Length:N0} characters is over the {InputLimits.TextCharacters:N0}-character limit (the model reads its first {Settings.ContentCapacity} tokens); shorten it");
         var s = Settings;
         int[] content = Tokenizer.Encode(TextLowercasing.Apply(text, s.Lowercase));
         int kept = Math.Min(content.Length, s.ContentCapacity);
@@ -63,7 +67,8 @@ public sealed class SiglipTextProcessor
             notes.Add($"{Path.GetFileName(tokenizerPath)} lowercases all of Unicode (Siglip2Tokenizer); the pipeline applies its own rule instead ({options.Lowercase}).");
 
         string configPath = Path.Combine(folder, "tokenizer_config.json");
-        TokenizerConfig? config = File.Exists(configPath) ? TokenizerConfig.Read(configPath) : null;
+        // present means read: a folder, FIFO or broken file of that name is an error, not silently ignored
+        TokenizerConfig? config = InputFile.KindOf(configPath) != InputFileKind.Missing ? TokenizerConfig.Read(configPath) : null;
         if (config is { IsLanguageModelConfig: true })
         {
             notes.Add("tokenizer_config.json is a language-model config (add_bos_token true, no EOS); using the SigLIP 2 rule instead: no BOS, <eos> appended, <pad> padding.");
@@ -95,18 +100,11 @@ public sealed class SiglipTextProcessor
     private static int? ModelTextLength(string folder)
     {
         string path = Path.Combine(folder, "config.json");
-        if (!File.Exists(path)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            var root = doc.RootElement;
-            var text = root.TryGetProperty("text_config", out var tc) ? tc : root;
-            return text.ValueKind == JsonValueKind.Object && text.TryGetProperty("max_position_embeddings", out var m) && m.TryGetInt32(out int v) && v > 0 ? v : null;
-        }
-        catch (JsonException e)
-        {
-            throw new Siglip2Exception($"Cannot read '{path}': {e.Message}. Re-download config.json from the checkpoint.", e);
-        }
+        if (InputFile.KindOf(path) == InputFileKind.Missing) return null;
+        using var doc = StrictJson.ParseDocument(InputFile.ReadAllText(path, "config.json", InputLimits.JsonConfigBytes), path);
+        var root = doc.RootElement;
+        var text = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("text_config", out var tc) ? tc : root;
+        return text.ValueKind == JsonValueKind.Object && text.TryGetProperty("max_position_embeddings", out var m) && m.TryGetInt32(out int v) && v > 0 ? v : null;
     }
 
     // transformers writes 1e30 (VERY_LARGE_INTEGER) for "no limit"; anything that large is not a text-tower length.

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Siglip2.Configuration;
 
 namespace Siglip2.Processing.Text;
 
@@ -21,7 +22,7 @@ public static class TextTokenizerLoader
         foreach (var name in TokenizerFileNames)
         {
             string path = Path.Combine(folder, name);
-            if (File.Exists(path)) return path;
+            if (InputFile.KindOf(path) != InputFileKind.Missing) return path; // a FIFO or folder of that name is refused by LoadFile
         }
         throw new Siglip2Exception($"No tokenizer in '{folder}': expected tokenizer.json (or tokenizer.json.gz) or tokenizer.model. Download it from the checkpoint's repository into that folder.");
     }
@@ -34,9 +35,10 @@ public static class TextTokenizerLoader
     /// <summary>Loads one tokenizer file: <c>*.model</c> as SentencePiece, anything else as (possibly gzipped) tokenizer.json.</summary>
     public static ITextTokenizer LoadFile(string path, bool applyLowercaseNormalizer = true)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
+        if (InputFile.KindOf(path) == InputFileKind.Missing)
             throw new Siglip2Exception($"Tokenizer file '{path}' does not exist. Expected tokenizer.json (or .json.gz) or tokenizer.model from the checkpoint.");
+        InputFile.RequireRegular(path, "tokenizer file");
+        var info = new FileInfo(path);
         bool isSentencePiece = path.EndsWith(".model", StringComparison.OrdinalIgnoreCase);
         var key = (info.FullName, info.Length, info.LastWriteTimeUtc, isSentencePiece || applyLowercaseNormalizer);
         var lazy = Cache.GetOrAdd(key, k => new Lazy<ITextTokenizer>(() => isSentencePiece

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Siglip2.Configuration;
 
 namespace Siglip2.Processing.Text;
 
@@ -20,37 +21,63 @@ public sealed record TokenizerConfig(
     /// </summary>
     public bool IsLanguageModelConfig => AddBosToken == true && AddEosToken != true;
 
-    public static TokenizerConfig Read(string path)
+    /// <summary>Reads a tokenizer_config.json: a regular file, strict UTF-8 JSON without duplicate keys, the fields read of the right types.</summary>
+    public static TokenizerConfig Read(string path) =>
+        Parse(InputFile.ReadAllText(path, "tokenizer_config.json", InputLimits.JsonConfigBytes), path);
+
+    /// <summary>Parses tokenizer_config.json text; <paramref name="where"/> names the source in errors.</summary>
+    public static TokenizerConfig Parse(string json, string where)
     {
-        try
+        using var doc = StrictJson.ParseDocument(json, where);
+        var r = doc.RootElement;
+        if (r.ValueKind != JsonValueKind.Object)
+            throw new Siglip2Exception($"{where}: a tokenizer config must be a JSON object, got {StrictJson.Show(r)}; fix or delete the file (the SigLIP 2 defaults are used without it)");
+        double? maxLength = null;
+        if (r.TryGetProperty("model_max_length", out var m) && m.ValueKind != JsonValueKind.Null)
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            var r = doc.RootElement;
-            if (r.ValueKind != JsonValueKind.Object) throw new JsonException("the top level is not an object");
-            return new TokenizerConfig(path,
-                Bool(r, "add_bos_token"), Bool(r, "add_eos_token"),
-                Token(r, "bos_token"), Token(r, "eos_token"), Token(r, "pad_token"),
-                r.TryGetProperty("model_max_length", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetDouble() : null,
-                Str(r, "padding_side"), Str(r, "tokenizer_class"));
+            if (m.ValueKind != JsonValueKind.Number || !m.TryGetDouble(out double v) || !double.IsFinite(v))
+                throw Wrong(where, "model_max_length", "a number", m);
+            maxLength = v;
         }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            throw new Siglip2Exception($"Cannot read tokenizer config '{path}': {e.Message}. Fix or delete the file (the SigLIP 2 defaults are used without it).", e);
-        }
+        return new TokenizerConfig(where,
+            Bool(r, "add_bos_token", where), Bool(r, "add_eos_token", where),
+            Token(r, "bos_token", where), Token(r, "eos_token", where), Token(r, "pad_token", where),
+            maxLength, Str(r, "padding_side", where), Str(r, "tokenizer_class", where));
     }
 
-    private static bool? Bool(JsonElement r, string name) =>
-        r.TryGetProperty(name, out var v) ? v.ValueKind switch { JsonValueKind.True => true, JsonValueKind.False => false, _ => null } : null;
+    private static Siglip2Exception Wrong(string where, string name, string expected, JsonElement got) =>
+        new($"{where}: {name} must be {expected}, got {StrictJson.Show(got)}; fix or delete the file (the SigLIP 2 defaults are used without it)");
 
-    private static string? Str(JsonElement r, string name) =>
-        r.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    // A special token is either "<eos>" or {"content": "<eos>", ...} (AddedToken serialization).
-    private static string? Token(JsonElement r, string name)
+    private static bool? Bool(JsonElement r, string name, string where)
     {
         if (!r.TryGetProperty(name, out var v)) return null;
-        if (v.ValueKind == JsonValueKind.String) return v.GetString();
-        if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String) return c.GetString();
-        return null;
+        return v.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.Null => null,
+            _ => throw Wrong(where, name, "true or false", v),
+        };
+    }
+
+    private static string? Str(JsonElement r, string name, string where)
+    {
+        if (!r.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        return v.ValueKind == JsonValueKind.String ? Text(v, name, where) : throw Wrong(where, name, "a string", v);
+    }
+
+    // A special token is either "<eos>" or {"content": "<eos>", ...} (AddedToken serialization); null means none.
+    private static string? Token(JsonElement r, string name, string where)
+    {
+        if (!r.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind == JsonValueKind.String) return Text(v, name, where);
+        if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String) return Text(c, name, where);
+        throw Wrong(where, name, "a token (a string or an object with a \"content\" string)", v);
+    }
+
+    private static string Text(JsonElement v, string name, string where)
+    {
+        try { return v.GetString()!; }
+        catch (InvalidOperationException) { throw new Siglip2Exception($"{where}: {name} is not valid Unicode (an unpaired surrogate escape)"); }
     }
 }
