@@ -63,6 +63,7 @@ public sealed record PreprocessorConfig
     public static PreprocessorConfig Parse(string json, string source)
     {
         JsonDocument document;
+        StrictJson.RequireWellFormedStrings(json, source);
         try
         {
             document = JsonDocument.Parse(json, new JsonDocumentOptions

@@ -28,6 +28,7 @@ public static class StrictJson
     {
         try
         {
+            RequireWellFormedStrings(json, where);
             return JsonNode.Parse(json, NodeOptions, DocumentOptions);
         }
         catch (JsonException e)
@@ -41,12 +42,41 @@ public static class StrictJson
     {
         try
         {
+            RequireWellFormedStrings(json, where);
             return JsonDocument.Parse(json, DocumentOptions);
         }
         catch (JsonException e)
         {
             throw new Siglip2Exception($"{where}: not valid JSON ({Describe(e)}); fix or re-download the file", e);
         }
+    }
+
+    /// <summary>
+    /// JSON lets a string escape an unpaired surrogate (<c>"\ud800"</c>), which is no Unicode text: reading such a
+    /// string or key later throws InvalidOperationException deep in a reader. Checked once here, in one pass over the
+    /// escaped strings only (a vocabulary of 256k plain pieces costs one scan). Called before parsing, because the
+    /// parser's duplicate-key check reads the keys and throws the same way (a fuzzing finding); a syntax error is left
+    /// to the parser, which reports it with its position.
+    /// </summary>
+    public static void RequireWellFormedStrings(string json, string where)
+    {
+        if (!json.Contains("\\u", StringComparison.OrdinalIgnoreCase)) return;
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(json), new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        while (TryRead(ref reader))
+        {
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || !reader.ValueIsEscaped) continue;
+            try { reader.GetString(); }
+            catch (InvalidOperationException)
+            {
+                throw new Siglip2Exception($"{where}: a {(reader.TokenType == JsonTokenType.PropertyName ? "key" : "string")} near byte {reader.TokenStartIndex + 1:N0} escapes an unpaired UTF-16 surrogate (\\uD800–\\uDFFF without its pair), which is not text; fix or re-download the file");
+            }
+        }
+    }
+
+    private static bool TryRead(ref Utf8JsonReader reader)
+    {
+        try { return reader.Read(); }
+        catch (JsonException) { return false; }
     }
 
     /// <summary>A JSON value for an error message: compact, on one line, at most <paramref name="max"/> characters.</summary>

@@ -201,7 +201,7 @@ public class TokenizerHardeningTests
     [InlineData("{\"pad_token\": {\"content\": 3}}", "pad_token")]
     [InlineData("{\"add_bos_token\": true, \"add_bos_token\": false}", "duplicate")]
     [InlineData("[1]", "must be a JSON object")]
-    [InlineData("{\"eos_token\": \"\\ud800\"}", "not valid Unicode")]
+    [InlineData("{\"eos_token\": \"\\ud800\"}", "unpaired UTF-16 surrogate")]
     public void TokenizerConfigFieldsAreTyped(string json, string expected)
     {
         var e = Assert.Throws<Siglip2Exception>(() => TokenizerConfig.Parse(json, "m/tokenizer_config.json"));

@@ -27,7 +27,10 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
     private readonly List<Func<string, string>> _normalizers = new();
     private readonly string? _splitPattern;
     private readonly string _splitBehavior = "";
-    private readonly List<JsonElement> _decoders = new();
+    /// <summary>One step of the decoder chain, validated at load (a malformed step must fail there, not in Decode).</summary>
+    private sealed record DecoderStep(string Type, string From = "", string To = "", int Start = 0, int Stop = 0);
+
+    private readonly List<DecoderStep> _decoders = new();
     private readonly int? _unkId;
     private readonly bool _fuseUnk, _byteFallback, _ignoreMerges;
     private readonly int[] _byteIds = new int[256];
@@ -274,11 +277,15 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
                 foreach (var child in d.GetProperty("decoders").EnumerateArray()) AddDecoder(child);
                 break;
             case "Replace":
-                if (!d.GetProperty("pattern").TryGetProperty("String", out _)) throw Unsupported("its Replace decoder uses a regex pattern");
-                _decoders.Add(d.Clone());
+                if (!d.GetProperty("pattern").TryGetProperty("String", out var pattern)) throw Unsupported("its Replace decoder uses a regex pattern");
+                if (pattern.GetString()!.Length == 0) throw Unsupported("its Replace decoder has an empty pattern");
+                _decoders.Add(new DecoderStep(type, From: pattern.GetString()!, To: d.GetProperty("content").GetString()!));
                 break;
-            case "ByteFallback" or "Fuse" or "Strip":
-                _decoders.Add(d.Clone());
+            case "Strip":
+                _decoders.Add(new DecoderStep(type, To: d.GetProperty("content").GetString()!, Start: d.GetProperty("start").GetInt32(), Stop: d.GetProperty("stop").GetInt32()));
+                break;
+            case "ByteFallback" or "Fuse":
+                _decoders.Add(new DecoderStep(type));
                 break;
             default:
                 throw Unsupported($"its decoder {type} is not supported (only Replace, ByteFallback, Fuse, Strip and Sequence)");
@@ -428,12 +435,11 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
         var tokens = ids.Select(IdToPiece).ToList();
         foreach (var d in _decoders)
         {
-            switch (d.GetProperty("type").GetString())
+            switch (d.Type)
             {
                 case "Replace":
                 {
-                    string from = d.GetProperty("pattern").GetProperty("String").GetString()!, to = d.GetProperty("content").GetString()!;
-                    for (int i = 0; i < tokens.Count; i++) tokens[i] = tokens[i].Replace(from, to, StringComparison.Ordinal);
+                    for (int i = 0; i < tokens.Count; i++) tokens[i] = tokens[i].Replace(d.From, d.To, StringComparison.Ordinal);
                     break;
                 }
                 case "ByteFallback":
@@ -457,9 +463,7 @@ public sealed class HuggingFaceBpeTokenizer : ITextTokenizer
                     break;
                 case "Strip":
                 {
-                    string content = d.GetProperty("content").GetString()!;
-                    int start = d.GetProperty("start").GetInt32(), stop = d.GetProperty("stop").GetInt32();
-                    for (int i = 0; i < tokens.Count; i++) tokens[i] = Strip(tokens[i], content, start, stop);
+                    for (int i = 0; i < tokens.Count; i++) tokens[i] = Strip(tokens[i], d.To, d.Start, d.Stop);
                     break;
                 }
             }
