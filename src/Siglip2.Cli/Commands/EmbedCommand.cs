@@ -33,7 +33,7 @@ public sealed class EmbedCommand : ICommand
         if (output != null && !output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--output must name a .safetensors file, got '{output}'");
         if (output != null)
-            OutputGuard.CheckFile("--output", output, images.Concat(a.All("--text-file")), [a.Required("--model", "a checkpoint folder")]);
+            OutputGuard.CheckFile("--output", output, images.Concat(a.All("--text-file")), [ModelOptions.ResolveFolder(a)]);
         using var pipeline = ModelOptions.Load(a);
         Tensor? imageEmbeds = null, textEmbeds = null;
         try

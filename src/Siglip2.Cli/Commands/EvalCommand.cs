@@ -35,13 +35,14 @@ public sealed class EvalCommand : ICommand
     public int Run(IReadOnlyList<string> args)
     {
         var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring", "--max-patches"], ["--json", "--dense"]);
-        string model = a.Required("--model", "a checkpoint folder");
+        string model = ModelOptions.ResolveFolder(a);
         if (!Directory.Exists(model)) throw new Siglip2Exception($"model folder not found: {model}");
         var languages = (a.Optional("--languages") ?? string.Join(",", CaptionLanguages.Codes)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var l in languages) CaptionLanguages.Get(l);
         int? limit = a.Optional("--limit") is null ? null : a.Int("--limit", 10000, 1, 10000);
         int scenes = a.Int("--scenes", 1000, 2, 10000);
-        string output = a.Optional("--output") ?? Path.Combine(model, "eval.json");
+        // beside a local checkpoint; for a Hub id in the current folder (the cache's snapshots are not for writing)
+        string output = a.Optional("--output") ?? (Directory.Exists(a.Required("--model", "")) ? Path.Combine(model, "eval.json") : "eval.json");
         int? maxPatches = a.Optional("--max-patches") is null ? null : a.Int("--max-patches", 256, 1, 65536);
         var report = Evaluate(model, a.Optional("--data"), languages, limit, scenes, a.Int("--batch-size", 256, 1, 4096), maxPatches);
         Write(report, output);

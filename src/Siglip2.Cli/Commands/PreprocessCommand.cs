@@ -24,7 +24,7 @@ public sealed class PreprocessCommand : ICommand
     public int Run(IReadOnlyList<string> args)
     {
         var a = ParsedArguments.Parse(args, ["--model", "--image", "--output", "--max-patches"], ["--no-exif", "--json"]);
-        string folder = a.Required("--model", "a checkpoint folder");
+        string folder = ModelOptions.ResolveFolder(a);
         string config = Path.Combine(folder, "preprocessor_config.json");
         if (!Directory.Exists(folder)) throw new Siglip2Exception($"model folder not found: {folder}");
         if (!File.Exists(config)) throw new Siglip2Exception($"no preprocessor_config.json in {folder} (the image processing settings of the checkpoint)");

@@ -25,7 +25,7 @@ public sealed class TokenizeCommand : ICommand
     public int Run(IReadOnlyList<string> args)
     {
         var a = ParsedArguments.Parse(args, ["--model", .. TextOptions.ValueOptions], ["--json", .. TextOptions.FlagOptions]);
-        string folder = a.Required("--model", "a checkpoint or tokenizer folder");
+        string folder = ModelOptions.ResolveFolder(a, "a checkpoint or tokenizer folder, or a Hub id");
         var texts = a.Positionals.Concat(TextOptions.ReadTextFiles(a)).ToList();
         if (texts.Count == 0) throw new UsageException("give at least one TEXT to tokenize (or --text-file FILE)");
         var processor = TextOptions.Load(folder, a);

@@ -31,7 +31,7 @@ public sealed class VerifyCommand : ICommand
     public int Run(IReadOnlyList<string> args)
     {
         var a = ParsedArguments.Parse(args, ["--model", "--expected", "--atol", "--attention"], ["--json"]);
-        string model = a.Required("--model", "a checkpoint folder");
+        string model = ModelOptions.ResolveFolder(a);
         if (!Directory.Exists(model))
             throw new Siglip2Exception($"model folder not found: {model} (pass a Hugging Face checkpoint folder with config.json and model.safetensors)");
         string expected = a.Optional("--expected") ?? Path.Combine(model, "expected.safetensors");

@@ -1,3 +1,4 @@
+using Siglip2.Hub;
 using Siglip2.Modeling;
 using Siglip2.Processing.Images;
 using Siglip2.Processing.Text;
@@ -13,8 +14,9 @@ public static class ModelOptions
     public static readonly string[] FlagOptions = ["--json", "--no-exif", .. TextOptions.FlagOptions];
 
     public const string Help = """
-          --model DIR       Hugging Face checkpoint folder: config.json, model.safetensors,
-                            preprocessor_config.json, tokenizer.json or tokenizer.model
+          --model M         a checkpoint folder (config.json, model.safetensors,
+                            preprocessor_config.json, tokenizer.json or tokenizer.model) or a
+                            Hugging Face Hub id org/name[@revision], downloaded into the HF cache
           --batch-size N    images/texts per forward pass (default 8)
           --dtype T         fp32 (default) or bf16 weights and activations
           --attention IMPL  auto (default), sdpa or eager
@@ -24,11 +26,13 @@ public static class ModelOptions
 
     private static readonly Dictionary<string, ScalarType> DTypes = new() { ["fp32"] = ScalarType.Float32, ["bf16"] = ScalarType.BFloat16 };
 
+    /// <summary>The checkpoint folder of --model: a folder, or a Hub id org/name[@rev] downloaded into the Hugging Face cache.</summary>
+    public static string ResolveFolder(ParsedArguments a, string what = "a checkpoint folder or Hub id") =>
+        ModelLocator.Resolve(a.Required("--model", what), progress: new DownloadProgress());
+
     public static EmbeddingPipeline Load(ParsedArguments a)
     {
-        string folder = a.Required("--model", "a checkpoint folder");
-        if (!Directory.Exists(folder))
-            throw new Siglip2Exception($"model folder not found: {folder} (pass a Hugging Face checkpoint folder with config.json and model.safetensors)");
+        string folder = ResolveFolder(a);
         var options = new EmbeddingPipelineOptions
         {
             BatchSize = a.Int("--batch-size", 8, 1, 4096),
