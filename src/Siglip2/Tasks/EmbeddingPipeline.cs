@@ -41,6 +41,7 @@ public sealed class EmbeddingPipeline : IDisposable
 
     public static EmbeddingPipeline Load(string folder, EmbeddingPipelineOptions? options = null)
     {
+        folder = Hub.ModelLocator.Resolve(folder); // a Hub id org/name[@rev] becomes its cached snapshot folder
         options ??= new EmbeddingPipelineOptions();
         if (options.BatchSize < 1) throw new Siglip2Exception($"batch size must be ≥ 1, got {options.BatchSize}");
         var model = CheckpointLoader.Load(folder, new LoadOptions { DType = options.DType });

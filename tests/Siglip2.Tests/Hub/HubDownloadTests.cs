@@ -192,6 +192,7 @@ public class HubDownloadTests
     public async Task TheCommandLineTakesAHubId()
     {
         await using var hub = await HubWithTiny();
+        hub.AddRepo("google/siglip2-naflex-tiny", FixturePaths.Path("siglip2-naflex-tiny"));
         using var tmp = new TempDirectory();
         var saved = new[] { "HF_ENDPOINT", "HF_HUB_CACHE", "HF_TOKEN", "HF_HUB_OFFLINE" }.ToDictionary(v => v, Environment.GetEnvironmentVariable);
         try
@@ -203,6 +204,10 @@ public class HubDownloadTests
             var r = CliRun.Main("verify", "--model", Repo, "--expected", FixturePaths.Path("siglip-tiny", "expected.safetensors"));
             Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
             Assert.Contains("downloading google/siglip-tiny/model.safetensors", r.StdErr); // plain progress lines off a terminal
+            // the NaFlex layout by id, pinned to its commit
+            string naflex = $"google/siglip2-naflex-tiny@{hub.Repos["google/siglip2-naflex-tiny"].Commit}";
+            r = CliRun.Main("verify", "--model", naflex, "--expected", FixturePaths.Path("siglip2-naflex-tiny", "expected.safetensors"));
+            Assert.True(r.ExitCode == 0, r.StdErr + r.StdOut);
             var bad = CliRun.Main("verify", "--model", "google/no-such-model");
             Assert.Equal(1, bad.ExitCode);
             Assert.Contains("repository not found", bad.OneLineError());
