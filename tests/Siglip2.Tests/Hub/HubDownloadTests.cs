@@ -173,6 +173,49 @@ public class HubDownloadTests
         Assert.Contains("has no model.safetensors", Assert.Throws<Siglip2Exception>(() => client.DownloadCheckpoint(HubModelId.Parse("google/no-weights"))).Message);
     }
 
+    /// <summary>
+    /// A full disk (a 512 KiB tmpfs as the cache; the weights are 1 MB) is one clear line, not a retry storm, and
+    /// leaves the weights out of snapshots/. Needs mount(8) rights (root, as on the CI machine); without them the
+    /// test says so and checks nothing else.
+    /// </summary>
+    [Fact]
+    public async Task AFullDiskIsOneClearError()
+    {
+        await using var hub = await HubWithTiny();
+        using var tmp = new TempDirectory();
+        string cache = tmp.File("small-disk");
+        Directory.CreateDirectory(cache);
+        if (!Mount("mount", $"-t tmpfs -o size=512k tmpfs {cache}"))
+        {
+            Console.WriteLine("AFullDiskIsOneClearError: cannot mount a tmpfs here (not root); not checked");
+            return;
+        }
+        try
+        {
+            using var client = new HubClient(Settings(hub, tmp) with { CacheDirectory = cache });
+            var e = Assert.Throws<Siglip2Exception>(() => client.DownloadCheckpoint(HubModelId.Parse(Repo)));
+            Assert.Contains("disk full", e.Message);
+            Assert.Contains("HF_HUB_CACHE", e.Message);
+            Assert.False(File.Exists(Path.Combine(cache, "models--google--siglip-tiny", "snapshots", hub.Repos[Repo].Commit, "model.safetensors")));
+            Assert.Single(hub.Requests, r => r.Host == hub.LfsEndpoint.Authority); // not retried: a full disk stays full
+        }
+        finally
+        {
+            Mount("umount", cache);
+        }
+    }
+
+    private static bool Mount(string command, string arguments)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(command, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+            p.WaitForExit(10_000);
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
+
     [Fact]
     public async Task ASlowHubTimesOutWithAClearMessage()
     {
