@@ -20,6 +20,8 @@ public static class Program
         new AblationCommand(),
         new QuickstartCommand(),
         new BenchCommand(),
+        new IndexCommand(),
+        new SearchCommand(),
     ];
 
     public static int Main(string[] args)

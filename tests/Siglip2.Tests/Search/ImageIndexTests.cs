@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Siglip2.Checkpoints;
+using Siglip2.Search;
+using Siglip2.Tests.Reliability;
+
+namespace Siglip2.Tests.Search;
+
+/// <summary>
+/// `siglip2 index` and `search` on the tiny fixture: embeddings equal the reference, reruns are incremental, bad
+/// files are recorded and skipped, models are not mixed, a kill -9 mid-run is finished by a rerun, and image
+/// queries find their image.
+/// </summary>
+public class ImageIndexTests
+{
+    private static string Fixture => FixturePaths.Path("siglip-tiny");
+    private static string[] FixtureImages => Directory.EnumerateFiles(Fixture, "*.png").Order(StringComparer.Ordinal).ToArray();
+
+    private static float[][] ReferenceImageEmbeds()
+    {
+        using var f = SafeTensorsFile.Open(Path.Combine(Fixture, "expected.safetensors"));
+        using var t = f.ReadTensor("image_embeds");
+        return Enumerable.Range(0, (int)t.shape[0]).Select(i => t[i].data<float>().ToArray()).ToArray();
+    }
+
+    private static string Photos(TempDirectory tmp)
+    {
+        string photos = tmp.File("photos");
+        Directory.CreateDirectory(Path.Combine(photos, "nested"));
+        foreach (string f in FixtureImages) File.Copy(f, Path.Combine(photos, Path.GetFileName(f)));
+        File.Copy(FixtureImages[1], Path.Combine(photos, "nested", "copy.png"));
+        File.WriteAllBytes(Path.Combine(photos, "broken.jpg"), [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3]);
+        File.WriteAllText(Path.Combine(photos, "notes.txt"), "not an image");
+        return photos;
+    }
+
+    [Fact]
+    public void IndexesIncrementallyAndRecordsBadFiles()
+    {
+        using var tmp = new TempDirectory();
+        string photos = Photos(tmp), db = tmp.File("photos.db");
+        var r = CliRun.Main("index", photos, "--db", db, "--model", Fixture, "--json");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var report = JsonNode.Parse(r.StdOut)!;
+        Assert.Equal(5, (int)report["files"]!);
+        Assert.Equal(4, (int)report["embedded"]!);
+        Assert.Single(report["failures"]!.AsArray());
+
+        double atol = Siglip2.Tasks.ReferenceVerification.ReadManifestTolerances(Path.Combine(Fixture, "manifest.json"))["image_embeds"];
+        var reference = ReferenceImageEmbeds();
+        using (var store = ImageIndexStore.Open(db, create: false))
+        {
+            var rows = store.ReadAll().ToDictionary(x => Path.GetRelativePath(photos, x.Path));
+            Assert.Equal(5, rows.Count);
+            for (int i = 0; i < FixtureImages.Length; i++)
+            {
+                var row = rows[Path.GetFileName(FixtureImages[i])];
+                Assert.True(row.Embedding!.Zip(reference[i], (a, b) => Math.Abs(a - b)).Max() <= atol);
+                Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(FixtureImages[i]))).ToLowerInvariant(), row.Sha256);
+            }
+            // the same image elsewhere in a batch: equal within float rounding
+            Assert.True(rows[Path.GetFileName(FixtureImages[1])].Embedding!.Zip(rows[Path.Combine("nested", "copy.png")].Embedding!, (a, b) => Math.Abs(a - b)).Max() <= atol);
+            var broken = rows["broken.jpg"];
+            Assert.Null(broken.Embedding);
+            Assert.Contains("not a readable image", broken.Error);
+            Assert.Equal(Fixture, store.GetMeta("model"));
+        }
+
+        // a rerun embeds nothing; a changed file is embedded again and a deleted one dropped
+        report = JsonNode.Parse(CliRun.Main("index", photos, "--db", db, "--model", Fixture, "--json").StdOut)!;
+        Assert.Equal(0, (int)report["embedded"]!);
+        Assert.Equal(5, (int)report["unchanged"]!);
+        File.Copy(FixtureImages[2], Path.Combine(photos, Path.GetFileName(FixtureImages[0])), overwrite: true);
+        File.SetLastWriteTimeUtc(Path.Combine(photos, Path.GetFileName(FixtureImages[0])), DateTime.UtcNow.AddMinutes(1));
+        File.Delete(Path.Combine(photos, "nested", "copy.png"));
+        report = JsonNode.Parse(CliRun.Main("index", photos, "--db", db, "--model", Fixture, "--json").StdOut)!;
+        Assert.Equal(1, (int)report["embedded"]!);
+        Assert.Equal(1, (int)report["removed"]!);
+        using (var store = ImageIndexStore.Open(db, create: false))
+        {
+            var rows = store.ReadAll().ToDictionary(x => Path.GetRelativePath(photos, x.Path));
+            Assert.Equal(4, rows.Count);
+            Assert.True(rows[Path.GetFileName(FixtureImages[0])].Embedding!.Zip(reference[2], (a, b) => Math.Abs(a - b)).Max() <= atol);
+        }
+
+        // another model is refused, --reindex rebuilds
+        var other = CliRun.Main("index", photos, "--db", db, "--model", FixturePaths.Path("siglip2-naflex-tiny"));
+        Assert.Equal(1, other.ExitCode);
+        Assert.Contains("--reindex", other.OneLineError());
+        Assert.Equal(0, CliRun.Main("index", photos, "--db", db, "--model", FixturePaths.Path("siglip2-naflex-tiny"), "--reindex").ExitCode);
+    }
+
+    [Fact]
+    public void SearchByImageFindsTheImage()
+    {
+        using var tmp = new TempDirectory();
+        string photos = Photos(tmp), db = tmp.File("photos.db");
+        Assert.Equal(0, CliRun.Main("index", photos, "--db", db, "--model", Fixture).ExitCode);
+        var r = CliRun.Main("search", "--db", db, "--image", FixtureImages[2], "--top", "3", "--json");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        var hits = JsonNode.Parse(r.StdOut)!.AsArray();
+        Assert.Equal(3, hits.Count);
+        Assert.Equal(Path.Combine(photos, Path.GetFileName(FixtureImages[2])), (string)hits[0]!["path"]!);
+        Assert.True(Math.Abs((float)hits[0]!["score"]! - 1) < 1e-5);
+        // the scores are the cosines of the reference embeddings
+        var reference = ReferenceImageEmbeds();
+        foreach (var hit in hits)
+        {
+            string name = Path.GetFileName((string)hit!["path"]!);
+            int i = name == "copy.png" ? 1 : Array.FindIndex(FixtureImages, f => Path.GetFileName(f) == name);
+            double cosine = reference[i].Zip(reference[2], (a, b) => (double)a * b).Sum();
+            Assert.True(Math.Abs((float)hit["score"]! - cosine) < 1e-4, $"{name}: {(float)hit["score"]!} vs {cosine}");
+        }
+        Assert.Equal(1, CliRun.Main("search", "--db", tmp.File("missing.db"), "--image", FixtureImages[0]).ExitCode);
+        Assert.Equal(2, CliRun.Main("search", "--db", db).ExitCode);
+    }
+
+    [Theory]
+    [InlineData("a dog", new[] { 1.0 }, new[] { "a dog" })]
+    [InlineData("2:golden retriever + pool.jpg - fruit", new[] { 2.0, 1.0, -1.0 }, new[] { "golden retriever", "pool.jpg", "fruit" })]
+    [InlineData("black-and-white photo - 0.5:cat", new[] { 1.0, -0.5 }, new[] { "black-and-white photo", "cat" })]
+    public void ParsesQueryArithmetic(string query, double[] weights, string[] parts)
+    {
+        var terms = SearchQuery.Parse(query, p => p.EndsWith(".jpg"));
+        Assert.Equal(weights, terms.Select(t => t.Weight));
+        Assert.Equal(parts, terms.Select(t => t.Text));
+        Assert.Equal(parts.Select(p => p.EndsWith(".jpg")), terms.Select(t => t.IsImage));
+        // the combination is the normalised weighted sum
+        var e = parts.Select((_, i) => Enumerable.Range(0, 4).Select(j => j == i ? 1f : 0f).ToArray()).ToList();
+        var combined = SearchQuery.Combine(terms, e);
+        double norm = Math.Sqrt(weights.Sum(w => w * w));
+        for (int i = 0; i < parts.Length; i++) Assert.Equal(weights[i] / norm, combined[i], 6);
+    }
+
+    /// <summary>kill -9 in the middle of a run, then a rerun: exactly one row per file, none missing.</summary>
+    [Fact]
+    public void AKilledRunIsFinishedByARerun()
+    {
+        using var tmp = new TempDirectory();
+        string photos = tmp.File("many"), db = tmp.File("many.db");
+        Directory.CreateDirectory(photos);
+        for (int i = 0; i < 400; i++) File.Copy(FixtureImages[i % 3], Path.Combine(photos, $"img{i:D4}.png"));
+        string cli = Path.Combine(AppContext.BaseDirectory, "Siglip2.Cli.dll");
+        var info = new ProcessStartInfo("dotnet", $"{cli} index {photos} --db {db} --model {Fixture} --batch-size 1") { RedirectStandardOutput = true, RedirectStandardError = true };
+        using (var p = Process.Start(info)!)
+        {
+            var watch = Stopwatch.StartNew();
+            long rows = 0;
+            while (watch.Elapsed < TimeSpan.FromSeconds(60) && !p.HasExited)
+            {
+                Thread.Sleep(50);
+                rows = CountRows(db);
+                if (rows >= 5) break;
+            }
+            Assert.False(p.HasExited, "the run finished before it could be killed; use more files");
+            p.Kill(entireProcessTree: true); // SIGKILL
+            p.WaitForExit();
+            Assert.InRange(CountRows(db), 1, 399);
+        }
+        var r = CliRun.Main("index", photos, "--db", db, "--model", Fixture, "--json");
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var store = ImageIndexStore.Open(db, create: false);
+        var all = store.ReadAll();
+        Assert.Equal(400, all.Count);
+        Assert.Equal(400, all.Select(x => x.Path).Distinct().Count());
+        Assert.All(all, x => Assert.NotNull(x.Embedding));
+    }
+
+    private static long CountRows(string db)
+    {
+        if (!File.Exists(db)) return 0;
+        try
+        {
+            using var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Mode=ReadOnly");
+            c.Open();
+            using var q = c.CreateCommand();
+            q.CommandText = "SELECT count(*) FROM images";
+            return (long)q.ExecuteScalar()!;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException) { return 0; }
+    }
+}
