@@ -77,13 +77,21 @@ public class NuGetConsumerTests
 
             var services = new ServiceCollection().AddSiglip2Embeddings(args[0]).BuildServiceProvider();
             var images = services.GetRequiredService<IEmbeddingGenerator<DataContent, Embedding<float>>>();
+            var texts = services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
             var image = new DataContent(File.ReadAllBytes(args[1]), "image/png");
-            var embedding = (await images.GenerateAsync([image]))[0].Vector.ToArray();
-            Console.WriteLine("[" + string.Join(",", embedding.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "]");
+            Print((await images.GenerateAsync([image]))[0].Vector.ToArray());
+            Print((await texts.GenerateAsync([File.ReadAllText(args[2])]))[0].Vector.ToArray());
+
+            static void Print(float[] v) =>
+                Console.WriteLine("[" + string.Join(",", v.Select(x => x.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + "]");
             """);
 
+        // the fixture with a tokenizer that reproduces its reference input_ids (see ApiReference)
+        using var checkpoint = Api.ApiReference.FolderWithTokenizer("siglip-tiny");
+        string text = tmp.File("text.txt");
+        File.WriteAllText(text, Api.ApiReference.ReferenceTexts("siglip-tiny")[0]);
         await using var hub = await FakeHub.StartAsync();
-        hub.AddRepo("google/siglip-tiny", FixturePaths.Path("siglip-tiny"));
+        hub.AddRepo("google/siglip-tiny", checkpoint.Path);
         var env = new Dictionary<string, string>
         {
             ["HF_ENDPOINT"] = hub.Endpoint.ToString().TrimEnd('/'), ["HF_HUB_CACHE"] = tmp.File("hub"), ["HF_TOKEN"] = "hf_test_token",
@@ -98,17 +106,23 @@ public class NuGetConsumerTests
 
             using var expected = SafeTensorsFile.Open(FixturePaths.Path("siglip-tiny", "expected.safetensors"));
             using var reference = expected.ReadTensor("image_embeds");
-            float[] want = reference[0].data<float>().ToArray();
-            double atol = Siglip2.Tasks.ReferenceVerification.ReadManifestTolerances(FixturePaths.Path("siglip-tiny", "manifest.json"))["image_embeds"];
+            using var referenceText = expected.ReadTensor("text_embeds");
+            float[] want = reference[0].data<float>().ToArray(), wantText = referenceText[0].data<float>().ToArray();
+            var tolerances = Siglip2.Tasks.ReferenceVerification.ReadManifestTolerances(FixturePaths.Path("siglip-tiny", "manifest.json"));
             string image = Path.Combine(FixturePaths.Path("siglip-tiny"), "image_0_45x30.png");
-            foreach (string model in new[] { FixturePaths.Path("siglip-tiny"), "google/siglip-tiny" })
+            foreach (string model in new[] { checkpoint.Path, "google/siglip-tiny" })
             {
-                var run = Run("dotnet", $"run -c Release --no-build -- {model} {image}", app, env, 120);
+                var run = Run("dotnet", $"run -c Release --no-build -- {model} {image} {text}", app, env, 120);
                 Assert.True(run.Code == 0, run.Output);
-                float[] got = JsonNode.Parse(run.Output.Trim().Split('\n').Last())!.AsArray().Select(v => (float)v!).ToArray();
-                Assert.Equal(want.Length, got.Length);
-                double maxError = want.Zip(got, (a, b) => Math.Abs(a - b)).Max();
-                Assert.True(maxError <= atol, $"{model}: max |Δ| {maxError} > {atol}");
+                var lines = run.Output.Trim().Split('\n');
+                foreach (var (line, reference1, name) in new[] { (lines[^2], want, "image_embeds"), (lines[^1], wantText, "text_embeds") })
+                {
+                    float[] got = JsonNode.Parse(line)!.AsArray().Select(v => (float)v!).ToArray();
+                    Assert.Equal(reference1.Length, got.Length);
+                    double maxError = reference1.Zip(got, (a, b) => Math.Abs(a - b)).Max();
+                    Assert.True(maxError <= tolerances[name], $"{model} {name}: max |Δ| {maxError} > {tolerances[name]}");
+                    Console.WriteLine($"NuGet consumer, {model}, {name}: max |Δ| {maxError:E2} (tolerance {tolerances[name]:E0})");
+                }
             }
             Assert.Contains(hub.Requests, r => r.Path.Contains("/resolve/"));
         }
