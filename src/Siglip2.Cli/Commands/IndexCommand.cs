@@ -9,11 +9,14 @@ public sealed class IndexCommand : ICommand
     public string Name => "index";
     public string Summary => "index the images of folders (recursively) for search; reruns embed only new or changed files";
     public string Usage => $$"""
-        usage: siglip2 index DIR ... --db FILE [--model M] [--reindex] [options]
+        usage: siglip2 index DIR ... --db FILE [--model M] [--reindex] [--shard i/N] [options]
+               siglip2 index merge SHARD.db ... --db FILE
 
           DIR               folders to index, recursively (jpg, jpeg, png, webp, bmp, gif)
           --db FILE         the index (SQLite); created when missing
           --reindex         rebuild from scratch (needed to change the model of an existing index)
+          --shard i/N       index a deterministic 1/N of the files into FILE's shard (photos.shard-i-of-N.db);
+                            taken from OMPI_COMM_WORLD_RANK/SIZE or SLURM_PROCID/SLURM_NTASKS when set
         {{ModelOptions.Help}}
         Files that cannot be read or decoded are recorded with their error and skipped. Rows are written one
         transaction per batch: a run killed at any point is finished by running it again.
@@ -22,16 +25,20 @@ public sealed class IndexCommand : ICommand
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--db", .. ModelOptions.ValueOptions], ["--reindex", .. ModelOptions.FlagOptions]);
+        if (args.Count > 0 && args[0] == "merge") return Merge(args.Skip(1).ToList());
+        var a = ParsedArguments.Parse(args, ["--db", "--shard", .. ModelOptions.ValueOptions], ["--reindex", .. ModelOptions.FlagOptions]);
         if (a.Positionals.Count == 0) throw new UsageException("give at least one folder to index");
         string db = a.Required("--db", "the index database file");
+        var shard = a.Optional("--shard") is { } s ? IndexShard.Parse(s) : IndexShard.FromEnvironment();
+        if (shard is { Count: 1 }) shard = null;
+        if (shard is not null) db = shard.DatabasePath(db);
         foreach (string dir in a.Positionals)
             if (!Directory.Exists(dir)) throw new Siglip2Exception($"folder to index not found: {dir}");
         string modelId = a.Required("--model", "a checkpoint folder or Hub id");
         if (Directory.Exists(modelId)) modelId = Path.GetFullPath(modelId);
         using var pipeline = ModelOptions.Load(a);
         using var store = ImageIndexStore.Open(db, create: true);
-        var indexer = new ImageIndexer(new PipelineImageEmbedder(pipeline, modelId), store, pipeline.Options.BatchSize, pipeline.Options.Decode);
+        var indexer = new ImageIndexer(new PipelineImageEmbedder(pipeline, modelId), store, pipeline.Options.BatchSize, pipeline.Options.Decode, shard);
         IndexReport report;
         ProgressReporter? bar = null;
         try
@@ -43,6 +50,16 @@ public sealed class IndexCommand : ICommand
         Console.WriteLine($"{report.Files} images: {report.Embedded} embedded, {report.Unchanged} unchanged, {report.Removed} removed, {report.Failures.Count} failed ({report.Seconds:F1} s) → {db}");
         foreach (var f in report.Failures.Take(20)) Console.WriteLine($"  failed: {f.Path}: {f.Error}");
         if (report.Failures.Count > 20) Console.WriteLine($"  … and {report.Failures.Count - 20} more");
+        return 0;
+    }
+
+    private static int Merge(IReadOnlyList<string> args)
+    {
+        var a = ParsedArguments.Parse(args, ["--db"], ["--json"]);
+        string db = a.Required("--db", "the merged index to write");
+        if (a.Positionals.Count == 0) throw new UsageException("give the shard databases to merge, e.g. photos.shard-*.db");
+        int rows = ImageIndexMerge.Merge(a.Positionals, db);
+        Console.WriteLine($"merged {a.Positionals.Count} shards: {rows} rows → {db}");
         return 0;
     }
 

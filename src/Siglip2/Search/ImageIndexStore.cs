@@ -147,5 +147,8 @@ public sealed class ImageIndexStore : IDisposable
         return v;
     }
 
+    /// <summary>Folds the write-ahead log into the database file (before the file is moved or copied).</summary>
+    public void Checkpoint() => Execute(_db, "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;");
+
     public void Dispose() => _db.Dispose();
 }

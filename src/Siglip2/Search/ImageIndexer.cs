@@ -18,7 +18,7 @@ public sealed record IndexFailure(string Path, string Error);
 /// read or decoded is recorded with its error and skipped; the run never stops for one file. A database built with
 /// one model refuses another (rebuild with <c>reindex</c>).
 /// </summary>
-public sealed class ImageIndexer(IImageEmbedder embedder, ImageIndexStore store, int batchSize = 8, ImageDecodeOptions? decode = null)
+public sealed class ImageIndexer(IImageEmbedder embedder, ImageIndexStore store, int batchSize = 8, ImageDecodeOptions? decode = null, IndexShard? shard = null)
 {
     public static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
 
@@ -39,7 +39,8 @@ public sealed class ImageIndexer(IImageEmbedder embedder, ImageIndexStore store,
         var fullRoots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToList();
         foreach (var r in fullRoots)
             if (!Directory.Exists(r)) throw new Siglip2Exception($"folder to index not found: {r}");
-        var files = fullRoots.SelectMany(Find).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var files = fullRoots.SelectMany(Find).Distinct(StringComparer.Ordinal).Where(f => shard is null || shard.Owns(f)).Order(StringComparer.Ordinal).ToList();
+        if (shard is not null) store.SetMeta("shard", shard.ToString());
         var stamps = store.Stamps();
         var present = new HashSet<string>(files, StringComparer.Ordinal);
         var removed = stamps.Keys.Where(p => !present.Contains(p) && fullRoots.Any(r => p.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal))).ToList();

@@ -115,6 +115,50 @@ public class ImageIndexTests
         Assert.Equal(2, CliRun.Main("search", "--db", db).ExitCode);
     }
 
+    /// <summary>Two shards (one by --shard, one by OpenMPI's rank variables) merged equal an unsharded run, row for row.</summary>
+    [Fact]
+    public void ShardsMergedEqualAnUnshardedIndex()
+    {
+        using var tmp = new TempDirectory();
+        string photos = tmp.File("photos");
+        Directory.CreateDirectory(photos);
+        for (int i = 0; i < 12; i++) File.Copy(FixtureImages[i % 3], Path.Combine(photos, $"img{i:D2}.png"));
+        // batch size 1 everywhere: a row's embedding does not depend on its batch neighbours, so "equal" means bit-equal
+        Assert.Equal(0, CliRun.Main("index", photos, "--db", tmp.File("all.db"), "--model", Fixture, "--batch-size", "1").ExitCode);
+        Assert.Equal(0, CliRun.Main("index", photos, "--db", tmp.File("p.db"), "--model", Fixture, "--batch-size", "1", "--shard", "0/2").ExitCode);
+        var saved = (Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_RANK"), Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE"));
+        try
+        {
+            Environment.SetEnvironmentVariable("OMPI_COMM_WORLD_RANK", "1");
+            Environment.SetEnvironmentVariable("OMPI_COMM_WORLD_SIZE", "2");
+            Assert.Equal(0, CliRun.Main("index", photos, "--db", tmp.File("p.db"), "--model", Fixture, "--batch-size", "1").ExitCode);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("OMPI_COMM_WORLD_RANK", saved.Item1);
+            Environment.SetEnvironmentVariable("OMPI_COMM_WORLD_SIZE", saved.Item2);
+        }
+        string s0 = tmp.File("p.shard-0-of-2.db"), s1 = tmp.File("p.shard-1-of-2.db");
+        int n0, n1;
+        using (var a = ImageIndexStore.Open(s0, create: false)) n0 = a.ReadAll().Count;
+        using (var b = ImageIndexStore.Open(s1, create: false)) n1 = b.ReadAll().Count;
+        Assert.Equal(12, n0 + n1);
+        Assert.True(n0 > 0 && n1 > 0, $"{n0} + {n1}");
+        var r = CliRun.Main("index", "merge", s0, s1, "--db", tmp.File("merged.db"));
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var all = ImageIndexStore.Open(tmp.File("all.db"), create: false);
+        using var merged = ImageIndexStore.Open(tmp.File("merged.db"), create: false);
+        var x = all.ReadAll();
+        var y = merged.ReadAll();
+        Assert.Equal(x.Select(v => (v.Path, v.Size, v.ModifiedTicks, v.Sha256, v.Width, v.Height)), y.Select(v => (v.Path, v.Size, v.ModifiedTicks, v.Sha256, v.Width, v.Height)));
+        for (int i = 0; i < x.Count; i++) Assert.Equal(x[i].Embedding, y[i].Embedding);
+        Assert.Equal(all.GetMeta("model"), merged.GetMeta("model"));
+        // shards of two models are not merged
+        Assert.Equal(0, CliRun.Main("index", photos, "--db", tmp.File("q.db"), "--model", FixturePaths.Path("siglip2-naflex-tiny"), "--shard", "0/2").ExitCode);
+        Assert.Equal(1, CliRun.Main("index", "merge", s0, tmp.File("q.shard-0-of-2.db"), "--db", tmp.File("bad.db")).ExitCode);
+        Assert.Equal(1, CliRun.Main("index", photos, "--db", tmp.File("p.db"), "--model", Fixture, "--shard", "2/2").ExitCode);
+    }
+
     [Theory]
     [InlineData("a dog", new[] { 1.0 }, new[] { "a dog" })]
     [InlineData("2:golden retriever + pool.jpg - fruit", new[] { 2.0, 1.0, -1.0 }, new[] { "golden retriever", "pool.jpg", "fruit" })]
