@@ -6,7 +6,7 @@ namespace Siglip2.Search;
 /// </summary>
 public static class ImageIndexMerge
 {
-    public static int Merge(IReadOnlyList<string> shards, string target)
+    public static int Merge(IReadOnlyList<string> shards, string target, int annThreshold = AnnIndex.Threshold)
     {
         if (shards.Count == 0) throw new Siglip2Exception("give the shard databases to merge");
         string? model = null, dimensions = null;
@@ -32,10 +32,13 @@ public static class ImageIndexMerge
                 store.SetMeta("model", model!);
                 if (dimensions is not null) store.SetMeta("dimensions", dimensions);
                 store.Write(rows.Values.OrderBy(r => r.Path, StringComparer.Ordinal));
+                if (int.TryParse(dimensions, out int d)) AnnIndex.Rebuild(store, d, annThreshold);
                 store.Checkpoint();
             }
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             File.Move(temporary, target, overwrite: true);
+            if (File.Exists(AnnIndex.PathFor(temporary))) File.Move(AnnIndex.PathFor(temporary), AnnIndex.PathFor(target), overwrite: true);
+            else File.Delete(AnnIndex.PathFor(target));
         }
         finally
         {

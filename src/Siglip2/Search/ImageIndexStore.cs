@@ -72,7 +72,8 @@ public sealed class ImageIndexStore : IDisposable
     public void Clear()
     {
         using var t = _db.BeginTransaction();
-        Execute(_db, "DELETE FROM images; DELETE FROM meta;");
+        Execute(_db, "DELETE FROM images; DELETE FROM meta WHERE key <> 'generation';");
+        SetMeta("generation", (Generation + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
         t.Commit();
     }
 
@@ -87,10 +88,14 @@ public sealed class ImageIndexStore : IDisposable
         return result;
     }
 
+    /// <summary>A counter raised by every write: an ANN file built at one generation is stale at the next.</summary>
+    public long Generation => long.TryParse(GetMeta("generation"), out long g) ? g : 0;
+
     /// <summary>Writes (inserts or replaces) rows and deletes paths, in one transaction.</summary>
     public void Write(IEnumerable<IndexedImage> rows, IEnumerable<string>? deleted = null)
     {
         using var t = _db.BeginTransaction();
+        SetMeta("generation", (Generation + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
         using (var c = _db.CreateCommand())
         {
             c.CommandText = "INSERT OR REPLACE INTO images(path, size, mtime, sha256, width, height, embedding, error) VALUES ($p, $s, $m, $h, $w, $hh, $e, $err)";

@@ -18,7 +18,7 @@ public sealed record IndexFailure(string Path, string Error);
 /// read or decoded is recorded with its error and skipped; the run never stops for one file. A database built with
 /// one model refuses another (rebuild with <c>reindex</c>).
 /// </summary>
-public sealed class ImageIndexer(IImageEmbedder embedder, ImageIndexStore store, int batchSize = 8, ImageDecodeOptions? decode = null, IndexShard? shard = null)
+public sealed class ImageIndexer(IImageEmbedder embedder, ImageIndexStore store, int batchSize = 8, ImageDecodeOptions? decode = null, IndexShard? shard = null, int annThreshold = AnnIndex.Threshold)
 {
     public static readonly string[] Extensions = [".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"];
 
@@ -82,6 +82,7 @@ public sealed class ImageIndexer(IImageEmbedder embedder, ImageIndexStore store,
             done += decoded.Length;
             progress?.Report((done, todo.Count));
         }
+        if (todo.Count > 0 || removed.Count > 0 || store.GetMeta("ann_generation") is null) AnnIndex.Rebuild(store, embedder.Dimensions, annThreshold);
         return new IndexReport(files.Count, embedded, unchanged, removed.Count, failures, clock.Elapsed.TotalSeconds);
     }
 

@@ -159,6 +159,41 @@ public class ImageIndexTests
         Assert.Equal(1, CliRun.Main("index", photos, "--db", tmp.File("p.db"), "--model", Fixture, "--shard", "2/2").ExitCode);
     }
 
+    /// <summary>The USearch ANN file gives the exact results on a small index, is used by search, and is ignored once stale.</summary>
+    [Fact]
+    public void TheAnnIndexMatchesExactSearchAndIsDroppedWhenStale()
+    {
+        using var tmp = new TempDirectory();
+        string photos = Photos(tmp), db = tmp.File("photos.db");
+        Assert.Equal(0, CliRun.Main("index", photos, "--db", db, "--model", Fixture).ExitCode);
+        Assert.False(File.Exists(AnnIndex.PathFor(db))); // 4 rows: below the threshold, exact search only
+        using (var store = ImageIndexStore.Open(db, create: false))
+        {
+            AnnIndex.Rebuild(store, 64, threshold: 1);
+            var rows = store.ReadAll().Where(r => r.Embedding is not null).ToList();
+            var exact = new ExactSearch(rows, 64);
+            foreach (var row in rows)
+            {
+                var ann = AnnIndex.TryTop(store, rows, row.Embedding!, 4);
+                Assert.NotNull(ann);
+                var want = exact.Top(row.Embedding!, 4);
+                Assert.Equal(want.Select(h => h.Path).ToHashSet(), ann!.Select(h => h.Path).ToHashSet()); // recall@4 = 1 on 4 rows
+                for (int i = 0; i < ann.Count; i++)
+                    Assert.True(Math.Abs(ann[i].Score - want.Single(w => w.Path == ann[i].Path).Score) < 1e-5);
+            }
+        }
+        Assert.True(File.Exists(AnnIndex.PathFor(db)));
+        var viaAnn = CliRun.Main("search", "--db", db, "--image", FixtureImages[0], "--json");
+        var viaExact = CliRun.Main("search", "--db", db, "--image", FixtureImages[0], "--json", "--exact");
+        Assert.Equal(JsonNode.Parse(viaExact.StdOut)!.AsArray().Select(h => (string)h!["path"]!).First(), JsonNode.Parse(viaAnn.StdOut)!.AsArray().Select(h => (string)h!["path"]!).First());
+        // a later write makes the ANN file stale: it is not used
+        using (var store = ImageIndexStore.Open(db, create: false))
+        {
+            store.Write([], [Path.Combine(photos, "broken.jpg")]);
+            Assert.Null(AnnIndex.TryTop(store, store.ReadAll().Where(r => r.Embedding is not null).ToList(), new float[64], 1));
+        }
+    }
+
     [Theory]
     [InlineData("a dog", new[] { 1.0 }, new[] { "a dog" })]
     [InlineData("2:golden retriever + pool.jpg - fruit", new[] { 2.0, 1.0, -1.0 }, new[] { "golden retriever", "pool.jpg", "fruit" })]
