@@ -22,6 +22,7 @@ public static class Program
         new BenchCommand(),
         new IndexCommand(),
         new SearchCommand(),
+        new ServeCommand(),
     ];
 
     public static int Main(string[] args)

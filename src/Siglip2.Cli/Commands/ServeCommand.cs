@@ -1,0 +1,43 @@
+using Siglip2.Cli.Infrastructure;
+using Siglip2.Server;
+using Siglip2.Tasks;
+
+namespace Siglip2.Cli.Commands;
+
+/// <summary>`siglip2 serve`: the embedding service (OpenAI- and Immich-compatible) over one model.</summary>
+public sealed class ServeCommand : ICommand
+{
+    public string Name => "serve";
+    public string Summary => "an embedding server: OpenAI /v1/embeddings, Immich /predict, /health, /ready, /metrics";
+    public string Usage => """
+        usage: siglip2 serve --model M [--host 127.0.0.1] [--port 8080] [--api-key KEY] [options]
+
+          --model M         checkpoint folder or Hub id
+          --host H          address to bind (default 127.0.0.1; any other needs --api-key)
+          --port P          port (default 8080)
+          --api-key KEY     require Authorization: Bearer KEY (except /health, /ready, /ping)
+          --max-batch N     inputs coalesced into one forward pass (default 32)
+          --max-wait-ms N   how long the first input of a batch waits for company (default 5)
+          --queue N         inputs waiting at most; beyond, 429 with Retry-After (default 1024)
+        example: siglip2 serve --model google/siglip2-base-patch16-224 --port 8080
+        """;
+
+    public int Run(IReadOnlyList<string> args)
+    {
+        var a = ParsedArguments.Parse(args, ["--model", "--host", "--port", "--api-key", "--max-batch", "--max-wait-ms", "--queue"], []);
+        var options = new ServerOptions
+        {
+            Host = a.Optional("--host") ?? "127.0.0.1",
+            Port = a.Int("--port", 8080, 0, 65535),
+            ApiKey = a.Optional("--api-key"),
+            MaxBatch = a.Int("--max-batch", 32, 1, 4096),
+            MaxWaitMilliseconds = a.Int("--max-wait-ms", 5, 0, 10_000),
+            QueueCapacity = a.Int("--queue", 1024, 1, 1_000_000),
+        };
+        string model = a.Required("--model", "a checkpoint folder or Hub id");
+        using var encoder = Siglip2Encoder.Load(model, new Siglip2EncoderOptions { BatchSize = options.MaxBatch });
+        Siglip2Server.Run(options, encoder, urls =>
+            Console.Error.WriteLine($"siglip2: serving {encoder.ModelId} ({encoder.Dimensions}-d) on {string.Join(", ", urls)}; Ctrl+C stops"));
+        return 0;
+    }
+}

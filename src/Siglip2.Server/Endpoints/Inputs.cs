@@ -1,0 +1,27 @@
+namespace Siglip2.Server.Endpoints;
+
+/// <summary>Turning request items into queued inputs, and awaiting their embeddings.</summary>
+internal static class Inputs
+{
+    /// <summary>A text, or a <c>data:image/…;base64,</c> URL decoded to its bytes.</summary>
+    public static (string? Text, ReadOnlyMemory<byte> Image) FromString(string item)
+    {
+        if (!item.StartsWith("data:", StringComparison.Ordinal)) return (item, default);
+        int comma = item.IndexOf(',');
+        string header = comma > 0 ? item[5..comma] : "";
+        if (comma < 0 || !header.StartsWith("image/", StringComparison.Ordinal) || !header.EndsWith(";base64", StringComparison.Ordinal))
+            throw ApiError.BadRequest($"a data URL must be data:image/<type>;base64,<data>, got '{item[..Math.Min(item.Length, 40)]}…'");
+        try { return (null, Convert.FromBase64String(item[(comma + 1)..])); }
+        catch (FormatException) { throw ApiError.BadRequest("a data:image URL holds invalid base64"); }
+    }
+
+    public static async Task<float[][]> Embed(EmbeddingBatcher batcher, ServerOptions options, IReadOnlyList<(string? Text, ReadOnlyMemory<byte> Image)> items, CancellationToken cancel)
+    {
+        if (items.Count == 0) throw ApiError.BadRequest("no inputs");
+        if (items.Count > options.MaxInputsPerRequest)
+            throw new ApiError(413, "invalid_request_error", $"{items.Count} inputs in one request, over the limit of {options.MaxInputsPerRequest}; split the request");
+        var pending = items.Select(i => new PendingInput(i.Text, i.Image, cancel)).ToList();
+        if (!batcher.TryEnqueue(pending)) throw new ApiError(429, "rate_limit_error", "the server's queue is full; retry after a second");
+        return await Task.WhenAll(pending.Select(p => p.Result.Task.WaitAsync(cancel)));
+    }
+}
