@@ -14,4 +14,6 @@ public sealed record ServerOptions
     public int QueueCapacity { get; init; } = 1024;
     public long MaxBodyBytes { get; init; } = 32L << 20;
     public int MaxInputsPerRequest { get; init; } = 256;
+    /// <summary>An index built by `siglip2 index`, for /search and /thumbnail (null: no search).</summary>
+    public string? Database { get; init; }
 }

@@ -29,6 +29,7 @@ public static class Siglip2Server
     public static WebApplication Build(ServerOptions options, Siglip2Encoder encoder)
     {
         bool loopback = options.Host is "127.0.0.1" or "::1" or "localhost";
+        if (options.Database is { } database) Siglip2.Search.ImageIndexStore.Open(database, create: false).Dispose(); // a missing index fails now
         if (!loopback && string.IsNullOrEmpty(options.ApiKey))
             throw new Siglip2Exception($"binding {options.Host} exposes the server beyond this machine: give --api-key KEY (clients send Authorization: Bearer KEY), or bind 127.0.0.1");
         var builder = WebApplication.CreateSlimBuilder();
@@ -72,9 +73,19 @@ public static class Siglip2Server
 
         app.MapPost("/v1/embeddings", (Delegate)((HttpContext c) => Guard(() => OpenAiEmbeddings.Handle(c, batcher, options, encoder.ModelId), c.Response)));
         app.MapPost("/predict", (Delegate)((HttpContext c) => Guard(() => ImmichPredict.Handle(c, batcher, options), c.Response)));
+        app.MapPost("/embed", (Delegate)((HttpContext c) => Guard(() => EmbedAndClassify.Embed(c, batcher, options), c.Response)));
+        app.MapPost("/classify", (Delegate)((HttpContext c) => Guard(() => EmbedAndClassify.Classify(c, encoder), c.Response)));
+        if (options.Database is { } db)
+        {
+            var search = new SearchEndpoints(db, batcher, options);
+            app.MapGet("/search", (Delegate)((HttpContext c) => Guard(() => search.ByText(c), c.Response)));
+            app.MapPost("/search", (Delegate)((HttpContext c) => Guard(() => search.ByImage(c), c.Response)));
+            app.MapGet("/thumbnail", (Delegate)((HttpContext c) => Guard(() => Task.FromResult(search.Thumbnail(c)), c.Response)));
+        }
+        app.MapGet("/", () => Results.Content(WebPage.Html(encoder.ModelId, options.Database is not null), "text/html; charset=utf-8"));
         app.MapGet("/ping", () => Results.Text("pong"));
         app.MapGet("/health", () => Results.Json(new { status = "ok" }));
-        app.MapGet("/ready", () => Results.Json(new { status = "ready", model = encoder.ModelId, dimensions = encoder.Dimensions }));
+        app.MapGet("/ready", () => Results.Json(new { status = "ready", model = encoder.ModelId, dimensions = encoder.Dimensions, search = options.Database is not null }));
         app.MapGet("/metrics", () => Results.Text(metrics.Render(batcher.QueueDepth), "text/plain; version=0.0.4"));
         return app;
     }

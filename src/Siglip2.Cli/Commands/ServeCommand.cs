@@ -10,9 +10,10 @@ public sealed class ServeCommand : ICommand
     public string Name => "serve";
     public string Summary => "an embedding server: OpenAI /v1/embeddings, Immich /predict, /health, /ready, /metrics";
     public string Usage => """
-        usage: siglip2 serve --model M [--host 127.0.0.1] [--port 8080] [--api-key KEY] [options]
+        usage: siglip2 serve --model M [--db FILE] [--host 127.0.0.1] [--port 8080] [--api-key KEY] [options]
 
           --model M         checkpoint folder or Hub id
+          --db FILE         an index built by `siglip2 index`: /search, /thumbnail and the page at /
           --host H          address to bind (default 127.0.0.1; any other needs --api-key)
           --port P          port (default 8080)
           --api-key KEY     require Authorization: Bearer KEY (except /health, /ready, /ping)
@@ -24,7 +25,7 @@ public sealed class ServeCommand : ICommand
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--model", "--host", "--port", "--api-key", "--max-batch", "--max-wait-ms", "--queue"], []);
+        var a = ParsedArguments.Parse(args, ["--model", "--db", "--host", "--port", "--api-key", "--max-batch", "--max-wait-ms", "--queue"], []);
         var options = new ServerOptions
         {
             Host = a.Optional("--host") ?? "127.0.0.1",
@@ -33,6 +34,7 @@ public sealed class ServeCommand : ICommand
             MaxBatch = a.Int("--max-batch", 32, 1, 4096),
             MaxWaitMilliseconds = a.Int("--max-wait-ms", 5, 0, 10_000),
             QueueCapacity = a.Int("--queue", 1024, 1, 1_000_000),
+            Database = a.Optional("--db"),
         };
         string model = a.Required("--model", "a checkpoint folder or Hub id");
         using var encoder = Siglip2Encoder.Load(model, new Siglip2EncoderOptions { BatchSize = options.MaxBatch });
