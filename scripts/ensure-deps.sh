@@ -2,7 +2,7 @@
 # Installs the Debian packages this project needs, only when they are missing.
 set -euo pipefail
 missing=()
-for pkg in dataset-fashion-mnist sentencepiece fonts-dejavu-core; do
+for pkg in dataset-fashion-mnist sentencepiece fonts-dejavu-core chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if (( ${#missing[@]} )); then
