@@ -15,6 +15,7 @@ public sealed class BenchCommand : ICommand
     public string Summary => "measure inference speed (real-size random models) against the machine's limit";
     public string Usage => """
         usage: siglip2 bench [--quick] [--output FILE.md] [--peer FILE.json] [--temp DIR] [--json]
+               siglip2 bench --serve [--output FILE.md]   (the server vs offline; a section of docs/performance.md)
 
           --quick           B/16@224 only, batch 8, fp32 and bf16 (a couple of minutes); writes no
                             Markdown unless --output is given
@@ -57,9 +58,27 @@ public sealed class BenchCommand : ICommand
         ];
     }
 
+    private static int Serve(ParsedArguments a)
+    {
+        var result = ServeBenchmark.Run(a.Optional("--temp") ?? Path.GetTempPath(), m => Console.Error.WriteLine("siglip2: " + m));
+        string section = ServeBenchmark.Markdown(result);
+        if (a.Flag("--json")) { Output.WriteJson(result); return 0; }
+        Console.WriteLine(section);
+        string output = a.Optional("--output") ?? Path.Combine(RepositoryPaths.Root, "docs", "performance.md");
+        const string Begin = "<!-- serve-bench -->", End = "<!-- /serve-bench -->";
+        string text = File.Exists(output) ? File.ReadAllText(output) : "";
+        int b = text.IndexOf(Begin, StringComparison.Ordinal), e = text.IndexOf(End, StringComparison.Ordinal);
+        string block = Begin + "\n" + section + End;
+        text = b >= 0 && e > b ? text[..b] + block + text[(e + End.Length)..] : text.TrimEnd() + "\n\n" + block + "\n";
+        Siglip2.Configuration.AtomicFile.WriteAllText(output, text);
+        Console.Error.WriteLine($"siglip2: wrote the serving section of {output}");
+        return 0;
+    }
+
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp"], ["--quick", "--json"]);
+        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp"], ["--quick", "--json", "--serve"]);
+        if (a.Flag("--serve")) return Serve(a);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         bool quick = a.Flag("--quick"), json = a.Flag("--json");
         string? output = a.Optional("--output");
