@@ -15,7 +15,8 @@ public sealed class BenchCommand : ICommand
     public string Summary => "measure inference speed (real-size random models) against the machine's limit";
     public string Usage => """
         usage: siglip2 bench [--quick] [--output FILE.md] [--peer FILE.json] [--temp DIR] [--json]
-               siglip2 bench --serve [--output FILE.md]   (the server vs offline; a section of docs/performance.md)
+               siglip2 bench --serve | --index [--output FILE.md]   (the server vs offline, or indexing 12 MP
+                                 JPEGs vs the tower; a section of docs/performance.md)
 
           --quick           B/16@224 only, batch 8, fp32 and bf16 (a couple of minutes); writes no
                             Markdown unless --output is given
@@ -60,12 +61,17 @@ public sealed class BenchCommand : ICommand
 
     private static int Serve(ParsedArguments a)
     {
-        var result = ServeBenchmark.Run(a.Optional("--temp") ?? Path.GetTempPath(), m => Console.Error.WriteLine("siglip2: " + m));
-        string section = ServeBenchmark.Markdown(result);
+        bool index = a.Flag("--index");
+        string temp = a.Optional("--temp") ?? Path.GetTempPath();
+        void Say(string m) => Console.Error.WriteLine("siglip2: " + m);
+        object result;
+        string section;
+        if (index) { var r = IndexBenchmark.Run(temp, Say); result = r; section = IndexBenchmark.Markdown(r); }
+        else { var r = ServeBenchmark.Run(temp, Say); result = r; section = ServeBenchmark.Markdown(r); }
         if (a.Flag("--json")) { Output.WriteJson(result); return 0; }
         Console.WriteLine(section);
         string output = a.Optional("--output") ?? Path.Combine(RepositoryPaths.Root, "docs", "performance.md");
-        const string Begin = "<!-- serve-bench -->", End = "<!-- /serve-bench -->";
+        string Begin = index ? "<!-- index-bench -->" : "<!-- serve-bench -->", End = index ? "<!-- /index-bench -->" : "<!-- /serve-bench -->";
         string text = File.Exists(output) ? File.ReadAllText(output) : "";
         int b = text.IndexOf(Begin, StringComparison.Ordinal), e = text.IndexOf(End, StringComparison.Ordinal);
         string block = Begin + "\n" + section + End;
@@ -77,8 +83,8 @@ public sealed class BenchCommand : ICommand
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp"], ["--quick", "--json", "--serve"]);
-        if (a.Flag("--serve")) return Serve(a);
+        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp"], ["--quick", "--json", "--serve", "--index"]);
+        if (a.Flag("--serve") || a.Flag("--index")) return Serve(a);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         bool quick = a.Flag("--quick"), json = a.Flag("--json");
         string? output = a.Optional("--output");
