@@ -10,9 +10,11 @@ public sealed class PipelineImageEmbedder(EmbeddingPipeline pipeline, string mod
     public string ModelId => modelId;
     public int Dimensions => pipeline.Model.Config.Vision?.HiddenSize ?? throw new Siglip2Exception($"{modelId} has no image tower; an image index needs one");
 
-    public float[][] EmbedImages(IReadOnlyList<RgbImage> images)
+    public ImageBatch Preprocess(IReadOnlyList<RgbImage> images) => pipeline.ImageProcessor.Preprocess(images);
+
+    public float[][] EmbedImages(ImageBatch batch)
     {
-        using var embeds = pipeline.EmbedImages(pipeline.ImageProcessor.Preprocess(images));
+        using var embeds = pipeline.EmbedImages(batch);
         return Rows(embeds);
     }
 

@@ -2,10 +2,14 @@ using Siglip2.Processing.Images;
 
 namespace Siglip2.Search;
 
-/// <summary>What indexing needs of a model: its name and size, and embeddings of decoded images (L2-normalised rows).</summary>
+/// <summary>
+/// What indexing needs of a model: its name and size, preprocessing (run on a worker, overlapped with the model), and
+/// embeddings of a preprocessed batch (L2-normalised rows).
+/// </summary>
 public interface IImageEmbedder
 {
     string ModelId { get; }
     int Dimensions { get; }
-    float[][] EmbedImages(IReadOnlyList<RgbImage> images);
+    ImageBatch Preprocess(IReadOnlyList<RgbImage> images);
+    float[][] EmbedImages(ImageBatch batch);
 }

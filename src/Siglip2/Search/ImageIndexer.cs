@@ -58,14 +58,15 @@ public sealed class ImageIndexer(IImageEmbedder embedder, ImageIndexStore store,
         var failures = new List<IndexFailure>();
         int embedded = 0, done = 0;
         var batches = todo.Chunk(batchSize).ToList();
-        Task<Decoded[]>? next = batches.Count > 0 ? Task.Run(() => DecodeAll(batches[0])) : null;
+        // decoding and preprocessing of the next batch run on a worker while the model embeds the current one
+        Task<(Decoded[] Decoded, ImageBatch? Batch)>? next = batches.Count > 0 ? Task.Run(() => Prepare(batches[0])) : null;
         for (int i = 0; i < batches.Count; i++)
         {
             cancel.ThrowIfCancellationRequested();
-            var decoded = next!.GetAwaiter().GetResult();
-            if (i + 1 < batches.Count) { var b = batches[i + 1]; next = Task.Run(() => DecodeAll(b)); }
+            var (decoded, prepared) = next!.GetAwaiter().GetResult();
+            if (i + 1 < batches.Count) { var b = batches[i + 1]; next = Task.Run(() => Prepare(b)); }
             var good = decoded.Where(d => d.Image is not null).ToList();
-            float[][] vectors = good.Count > 0 ? embedder.EmbedImages(good.Select(d => d.Image!).ToList()) : [];
+            float[][] vectors = prepared is not null ? embedder.EmbedImages(prepared) : [];
             var rows = new List<IndexedImage>(decoded.Length);
             int k = 0;
             foreach (var d in decoded)
@@ -92,6 +93,13 @@ public sealed class ImageIndexer(IImageEmbedder embedder, ImageIndexStore store,
             .Select(Path.GetFullPath);
 
     private sealed record Decoded(string Path, long Size, long Modified, string? Sha256, RgbImage? Image, string? Error);
+
+    private (Decoded[], ImageBatch?) Prepare((string Path, long Size, long Modified)[] batch)
+    {
+        var decoded = DecodeAll(batch);
+        var images = decoded.Where(d => d.Image is not null).Select(d => d.Image!).ToList();
+        return (decoded, images.Count > 0 ? embedder.Preprocess(images) : null);
+    }
 
     private Decoded[] DecodeAll((string Path, long Size, long Modified)[] batch)
     {

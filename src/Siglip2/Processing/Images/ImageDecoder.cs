@@ -57,6 +57,16 @@ public static class ImageDecoder
         // RGBA, unpremultiplied (alpha must not darken the colour), no colour space: no colour conversion.
         var alpha = info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul;
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, alpha);
+        if (options.JpegMinimumSide is int minimumSide && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
+            foreach (float scale in new[] { 0.125f, 0.25f, 0.5f })
+            {
+                var scaled = codec.GetScaledDimensions(scale);
+                if (Math.Min(scaled.Width, scaled.Height) < minimumSide || scaled.Width >= info.Width) continue;
+                info = new SKImageInfo(scaled.Width, scaled.Height, info.ColorType, info.AlphaType);
+                pixelCount = (long)info.Width * info.Height;
+                target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, alpha);
+                break;
+            }
         var rgba = new byte[pixelCount * 4];
         SKCodecResult result;
         unsafe
