@@ -20,12 +20,20 @@ public sealed class ServeCommand : ICommand
           --max-batch N     inputs coalesced into one forward pass (default 32)
           --max-wait-ms N   how long the first input of a batch waits for company (default 5)
           --queue N         inputs waiting at most; beyond, 429 with Retry-After (default 1024)
+          --max-pixels N    largest image (width × height) accepted; larger ones get 400 (default 40,000,000)
         example: siglip2 serve --model google/siglip2-base-patch16-224 --port 8080
         """;
 
+    private static long MaxPixels(ParsedArguments a)
+    {
+        long v = a.Long("--max-pixels", 40_000_000);
+        long cap = Siglip2.Processing.Images.ImageDecodeOptions.DefaultMaxPixels;
+        return v is >= 1 && v <= cap ? v : throw new UsageException($"--max-pixels must be in 1…{cap:N0}, got {v}");
+    }
+
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--model", "--db", "--host", "--port", "--api-key", "--max-batch", "--max-wait-ms", "--queue"], []);
+        var a = ParsedArguments.Parse(args, ["--model", "--db", "--host", "--port", "--api-key", "--max-batch", "--max-wait-ms", "--queue", "--max-pixels"], []);
         var options = new ServerOptions
         {
             Host = a.Optional("--host") ?? "127.0.0.1",
@@ -37,7 +45,7 @@ public sealed class ServeCommand : ICommand
             Database = a.Optional("--db"),
         };
         string model = a.Required("--model", "a checkpoint folder or Hub id");
-        using var encoder = Siglip2Encoder.Load(model, new Siglip2EncoderOptions { BatchSize = options.MaxBatch });
+        using var encoder = Siglip2Encoder.Load(model, new Siglip2EncoderOptions { BatchSize = options.MaxBatch, MaxImagePixels = MaxPixels(a) });
         Siglip2Server.Run(options, encoder, urls =>
             Console.Error.WriteLine($"siglip2: serving {encoder.ModelId} ({encoder.Dimensions}-d) on {string.Join(", ", urls)}; Ctrl+C stops"));
         return 0;

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Siglip2.Server;
 using Siglip2.Tasks;
 using Siglip2.Tests.Api;
+using Siglip2.Tests.Reliability;
 
 namespace Siglip2.Tests.Server;
 
@@ -158,6 +159,14 @@ public sealed class ServerTests : IAsyncLifetime
         var many = await http.PostAsJsonAsync("/v1/embeddings", new { input = Enumerable.Repeat("a", 9).ToArray() });
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, many.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.PostAsJsonAsync("/v1/embeddings", new { input = "a" })).StatusCode);
+    }
+
+    [Fact]
+    public void ServeCommandLineMistakesExitTwo()
+    {
+        Assert.Equal(2, CliRun.Main("serve", "--model", _checkpoint.Path, "--max-pixels", "0").ExitCode);
+        Assert.Equal(2, CliRun.Main("serve", "--model", _checkpoint.Path, "--port", "70000").ExitCode);
+        Assert.Equal(2, CliRun.Main("serve").ExitCode);
     }
 
     [Fact]
