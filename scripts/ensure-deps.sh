@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages this project needs, only when they are missing.
 set -euo pipefail
+# --tests: also what only the test suite needs (a real browser for the search page's test)
+packages=(dataset-fashion-mnist sentencepiece fonts-dejavu-core)
+[[ "${1:-}" == "--tests" ]] && packages+=(chromium chromium-driver)
 missing=()
-for pkg in dataset-fashion-mnist sentencepiece fonts-dejavu-core chromium chromium-driver; do
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if (( ${#missing[@]} )); then
