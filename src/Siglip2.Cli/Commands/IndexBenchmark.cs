@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using SkiaSharp;
-using Siglip2.Checkpoints;
 using Siglip2.Cli.Infrastructure;
-using Siglip2.Configuration;
-using Siglip2.Modeling;
 using Siglip2.Processing.Images;
 using Siglip2.Search;
 using Siglip2.Tasks;
@@ -29,13 +26,9 @@ public static class IndexBenchmark
         try
         {
             say("index bench: writing a random B/16@224 checkpoint and 12-megapixel JPEGs");
-            using (var m = new Siglip2Model(ModelPresets.Get("siglip2-base-patch16-224"))) CheckpointWriter.Save(m, model);
-            File.WriteAllText(Path.Combine(model, "preprocessor_config.json"), """
-                {"image_processor_type": "SiglipImageProcessor", "do_resize": true, "size": {"height": 224, "width": 224}, "resample": 2,
-                 "do_rescale": true, "rescale_factor": 0.00392156862745098, "do_normalize": true, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}
-                """);
+            RandomBase16Checkpoint.Write(model);
             Directory.CreateDirectory(photos);
-            using (var source = SKBitmap.Decode(Path.Combine(RepositoryPaths.Root, "tests", "fixtures", "preprocess", "grace_hopper.jpg")))
+            using (var source = SKBitmap.Decode(RandomBase16Checkpoint.Photo))
             using (var big = source.Resize(new SKImageInfo(4000, 3000), new SKSamplingOptions(SKFilterMode.Linear)))
                 for (int i = 0; i < images; i++)
                 {

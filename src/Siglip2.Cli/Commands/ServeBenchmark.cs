@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
-using Siglip2.Checkpoints;
-using Siglip2.Configuration;
-using Siglip2.Modeling;
 using Siglip2.Server;
 using Siglip2.Tasks;
 
@@ -28,12 +25,8 @@ public static class ServeBenchmark
         try
         {
             say("serve bench: writing a random B/16@224 checkpoint");
-            using (var model = new Siglip2Model(ModelPresets.Get("siglip2-base-patch16-224"))) CheckpointWriter.Save(model, dir);
-            File.WriteAllText(Path.Combine(dir, "preprocessor_config.json"), """
-                {"image_processor_type": "SiglipImageProcessor", "do_resize": true, "size": {"height": 224, "width": 224}, "resample": 2,
-                 "do_rescale": true, "rescale_factor": 0.00392156862745098, "do_normalize": true, "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5]}
-                """);
-            byte[] image = File.ReadAllBytes(Path.Combine(RepositoryImages(), "grace_hopper.jpg"));
+            RandomBase16Checkpoint.Write(dir);
+            byte[] image = File.ReadAllBytes(RandomBase16Checkpoint.Photo);
             using var encoder = Siglip2Encoder.Load(dir, new Siglip2EncoderOptions { BatchSize = 8 });
             var eight = Enumerable.Repeat((ReadOnlyMemory<byte>)image, 8).ToList();
             encoder.EmbedImages(eight); // warm-up
@@ -71,13 +64,6 @@ public static class ServeBenchmark
         {
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         }
-    }
-
-    private static string RepositoryImages()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d != null; d = d.Parent)
-            if (Directory.Exists(Path.Combine(d.FullName, "tests", "fixtures", "preprocess"))) return Path.Combine(d.FullName, "tests", "fixtures", "preprocess");
-        throw new Siglip2Exception("bench --serve needs the repository's tests/fixtures/preprocess photos");
     }
 
     private static async Task PostAsync(HttpClient http, string body)

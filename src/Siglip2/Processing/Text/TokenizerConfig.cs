@@ -63,21 +63,16 @@ public sealed record TokenizerConfig(
     private static string? Str(JsonElement r, string name, string where)
     {
         if (!r.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        return v.ValueKind == JsonValueKind.String ? Text(v, name, where) : throw Wrong(where, name, "a string", v);
+        return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw Wrong(where, name, "a string", v);
     }
 
     // A special token is either "<eos>" or {"content": "<eos>", ...} (AddedToken serialization); null means none.
     private static string? Token(JsonElement r, string name, string where)
     {
         if (!r.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        if (v.ValueKind == JsonValueKind.String) return Text(v, name, where);
-        if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String) return Text(c, name, where);
+        // (an unpaired surrogate escape cannot reach here: StrictJson.ParseDocument refuses it for the whole file)
+        if (v.ValueKind == JsonValueKind.String) return v.GetString()!;
+        if (v.ValueKind == JsonValueKind.Object && v.TryGetProperty("content", out var c) && c.ValueKind == JsonValueKind.String) return c.GetString()!;
         throw Wrong(where, name, "a token (a string or an object with a \"content\" string)", v);
-    }
-
-    private static string Text(JsonElement v, string name, string where)
-    {
-        try { return v.GetString()!; }
-        catch (InvalidOperationException) { throw new Siglip2Exception($"{where}: {name} is not valid Unicode (an unpaired surrogate escape)"); }
     }
 }
