@@ -43,6 +43,9 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
 
     public int QueueDepth => Volatile.Read(ref _queued);
 
+    /// <summary>The encoder the batches run on (for request-time checks such as a text's token count).</summary>
+    internal Siglip2Encoder Encoder => _encoder;
+
     /// <summary>Queues the inputs of one request, all or none; false when the queue has no room for them.</summary>
     internal bool TryEnqueue(IReadOnlyList<PendingInput> inputs)
     {

@@ -74,7 +74,7 @@ public static class Siglip2Server
         app.MapPost("/v1/embeddings", (Delegate)((HttpContext c) => Guard(() => OpenAiEmbeddings.Handle(c, batcher, options, encoder.ModelId), c.Response)));
         app.MapPost("/predict", (Delegate)((HttpContext c) => Guard(() => ImmichPredict.Handle(c, batcher, options), c.Response)));
         app.MapPost("/embed", (Delegate)((HttpContext c) => Guard(() => EmbedAndClassify.Embed(c, batcher, options), c.Response)));
-        app.MapPost("/classify", (Delegate)((HttpContext c) => Guard(() => EmbedAndClassify.Classify(c, encoder), c.Response)));
+        app.MapPost("/classify", (Delegate)((HttpContext c) => Guard(() => EmbedAndClassify.Classify(c, encoder, options), c.Response)));
         if (options.Database is { } db)
         {
             var search = new SearchEndpoints(db, batcher, options);

@@ -11,6 +11,9 @@ namespace Siglip2.Server.Endpoints;
 /// <c>entries</c> JSON and an <c>image</c> file or a <c>text</c> field), answering
 /// <c>{"clip":"[…]","imageHeight":h,"imageWidth":w}</c> for <c>{"clip":{"visual":…}}</c> and <c>{"clip":"[…]"}</c> for
 /// <c>{"clip":{"textual":…}}</c> (the embedding as a JSON array in a string, as Immich expects); <c>GET /ping</c> → pong.
+/// The shapes follow Immich's server/src/repositories/machine-learning.repository.ts: the image is a blob part named
+/// <c>image</c>, the text a form field <c>text</c>, <c>options.language</c> is accepted and not needed (SigLIP 2 is
+/// multilingual). A long query is truncated, as Immich's own machine-learning service does.
 /// </summary>
 public static class ImmichPredict
 {
@@ -33,16 +36,16 @@ public static class ImmichPredict
                 using var buffer = new MemoryStream();
                 await file.CopyToAsync(buffer, context.RequestAborted);
                 byte[] bytes = buffer.ToArray();
-                RgbImage image;
-                try { image = ImageDecoder.Decode(bytes, file.FileName ?? "image"); }
+                (int Width, int Height) size; // from the header: the batcher decodes the pixels once
+                try { size = ImageDecoder.ReadSize(bytes, file.FileName ?? "image"); }
                 catch (Siglip2Exception e) { throw ApiError.BadRequest(e.Message); }
-                var vector = (await Inputs.Embed(batcher, options, [(null, bytes)], context.RequestAborted))[0];
-                return Results.Json(new Dictionary<string, object> { ["clip"] = Serialize(vector), ["imageHeight"] = image.Height, ["imageWidth"] = image.Width });
+                var vector = (await Inputs.Embed(batcher, options, [(null, bytes)], false, context.RequestAborted))[0];
+                return Results.Json(new Dictionary<string, object> { ["clip"] = Serialize(vector), ["imageHeight"] = size.Height, ["imageWidth"] = size.Width });
             }
             if (clip.TryGetProperty("textual", out _))
             {
                 string text = form["text"].FirstOrDefault() ?? throw ApiError.BadRequest("a textual request needs a \"text\" field");
-                var vector = (await Inputs.Embed(batcher, options, [(text, default)], context.RequestAborted))[0];
+                var vector = (await Inputs.Embed(batcher, options, [(text, default)], truncate: true, context.RequestAborted))[0];
                 return Results.Json(new Dictionary<string, object> { ["clip"] = Serialize(vector) });
             }
             throw ApiError.BadRequest("entries.clip must hold \"visual\" or \"textual\"");

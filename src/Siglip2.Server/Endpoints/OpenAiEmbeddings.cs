@@ -6,7 +6,7 @@ namespace Siglip2.Server.Endpoints;
 /// <summary>
 /// <c>POST /v1/embeddings</c>, the OpenAI embeddings API: <c>input</c> a string or an array of strings, where an item
 /// that is a <c>data:image/…;base64,</c> URL is an image; <c>encoding_format</c> <c>float</c> (default) or
-/// <c>base64</c> (little-endian float32). Token counts are not reported (<c>usage</c> is zero).
+/// <c>base64</c> (little-endian float32); <c>truncate</c> (an extension, as in TEI) lets an over-long text be truncated instead of refused. Token counts are not reported (<c>usage</c> is zero).
 /// </summary>
 public static class OpenAiEmbeddings
 {
@@ -24,7 +24,7 @@ public static class OpenAiEmbeddings
         };
         string format = root.TryGetProperty("encoding_format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString()! : "float";
         if (format is not ("float" or "base64")) throw ApiError.BadRequest($"encoding_format must be \"float\" or \"base64\", got \"{format}\"");
-        var vectors = await Inputs.Embed(batcher, options, items.Select(Inputs.FromString).ToList(), context.RequestAborted);
+        var vectors = await Inputs.Embed(batcher, options, items.Select(Inputs.FromString).ToList(), Inputs.Truncate(root), context.RequestAborted);
         return Results.Json(new
         {
             @object = "list",

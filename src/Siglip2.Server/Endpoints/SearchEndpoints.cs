@@ -55,7 +55,8 @@ public sealed class SearchEndpoints(string db, EmbeddingBatcher batcher, ServerO
     {
         string q = context.Request.Query["q"].FirstOrDefault() ?? throw ApiError.BadRequest("give the query as ?q=…");
         if (string.IsNullOrWhiteSpace(q)) throw ApiError.BadRequest("the query is empty");
-        var vector = (await Inputs.Embed(batcher, options, [(q, default)], context.RequestAborted))[0];
+        bool truncate = context.Request.Query["truncate"].FirstOrDefault() is "true" or "1";
+        var vector = (await Inputs.Embed(batcher, options, [(q, default)], truncate, context.RequestAborted))[0];
         return Top(vector, K(context.Request.Query["k"].FirstOrDefault()));
     }
 
@@ -79,7 +80,7 @@ public sealed class SearchEndpoints(string db, EmbeddingBatcher batcher, ServerO
             await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
             image = buffer.ToArray();
         }
-        var vector = (await Inputs.Embed(batcher, options, [(null, image)], context.RequestAborted))[0];
+        var vector = (await Inputs.Embed(batcher, options, [(null, image)], false, context.RequestAborted))[0];
         return Top(vector, k);
     }
 

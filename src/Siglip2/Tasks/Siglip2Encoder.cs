@@ -242,6 +242,19 @@ public sealed class Siglip2Encoder : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// The text's content tokens before truncation, and how many fit (the length less the EOS position): a text with
+    /// <c>Tokens &gt; Capacity</c> is truncated by <see cref="EmbedTexts"/> (or refused without
+    /// <see cref="Siglip2EncoderOptions.TruncateTexts"/>).
+    /// </summary>
+    public (int Tokens, int Capacity) CountTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ThrowIfDisposed();
+        var processor = TextProcessor;
+        return (processor.Process([text]).Items[0].TokenCount, processor.Settings.ContentCapacity);
+    }
+
     private static string Shorten(string text) => text.Length > 40 ? text[..40] + "…" : text;
 
     private SiglipTextProcessor TextProcessor

@@ -94,6 +94,54 @@ public sealed class ServerTests : IAsyncLifetime
         Assert.Equal("pong", await _http.GetStringAsync("/ping"));
     }
 
+    [Fact]
+    public async Task ImmichsNodeFormDataBlobOfARotatedJpegGetsItsDisplayedSize()
+    {
+        // Immich appends the file as a bare Blob: part name "image", file name "blob", no image content type
+        var (rgb, _) = Siglip2.Tests.Processing.Images.ImageDecoderTests.Blocks();
+        byte[] jpeg = Siglip2.Tests.Processing.Images.EncodedImages.WithExifOrientation(
+            Siglip2.Tests.Processing.Images.EncodedImages.SkiaEncode(64, 32, rgb, SkiaSharp.SKEncodedImageFormat.Jpeg, 95), 6);
+        using var visual = new MultipartFormDataContent
+        {
+            { new StringContent("{\"clip\":{\"visual\":{\"modelName\":\"ViT-B-16-SigLIP2__webli\"}}}"), "entries" },
+            { new ByteArrayContent(jpeg) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } }, "image", "blob" },
+        };
+        var response = await _http.PostAsync("/predict", visual);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var v = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal((32, 64), ((int)v["imageWidth"]!, (int)v["imageHeight"]!)); // orientation 6: turned upright
+        Assert.Equal(_encoder.EmbedImage(jpeg), Floats(JsonNode.Parse((string)v["clip"]!)!));
+        // a long query is truncated, as Immich's own service does
+        using var textual = new MultipartFormDataContent
+        {
+            { new StringContent("{\"clip\":{\"textual\":{\"modelName\":\"ViT-B-16-SigLIP2__webli\",\"options\":{}}}}"), "entries" },
+            { new StringContent(string.Concat(Enumerable.Repeat(ApiReference.ReferenceTexts(ApiReference.Fixed)[0], 80))), "text" },
+        };
+        Assert.Equal(HttpStatusCode.OK, (await _http.PostAsync("/predict", textual)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ATextOverTheLengthIsRefusedUnlessTheRequestAsksToTruncate()
+    {
+        string longText = string.Concat(Enumerable.Repeat(ApiReference.ReferenceTexts(ApiReference.Fixed)[0], 80)); // the fixture's tokenizer has one id per character
+        var (tokens, capacity) = _encoder.CountTokens(longText);
+        Assert.True(tokens > capacity);
+        var refused = await _http.PostAsJsonAsync("/v1/embeddings", new { input = new[] { "a cat", longText } });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        string message = (string)JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!["message"]!;
+        Assert.Contains("input 1", message);
+        Assert.Contains("truncate", message);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.PostAsJsonAsync("/embed", new { texts = new[] { longText } })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.PostAsJsonAsync("/v1/embeddings", new { input = "x", truncate = "yes" })).StatusCode);
+
+        var truncated = await _http.PostAsJsonAsync("/v1/embeddings", new { input = longText, truncate = true });
+        Assert.Equal(HttpStatusCode.OK, truncated.StatusCode);
+        var vector = Floats(JsonNode.Parse(await truncated.Content.ReadAsStringAsync())!["data"]![0]!["embedding"]!);
+        Assert.Equal(_encoder.EmbedText(longText), vector); // the library truncates as the reference processor does
+        var viaEmbed = JsonNode.Parse(await (await _http.PostAsJsonAsync("/embed", new { texts = new[] { longText }, truncate = true })).Content.ReadAsStringAsync())!;
+        Assert.Equal(vector, Floats(viaEmbed["texts"]![0]!));
+    }
+
     [Theory]
     [InlineData("{\"input\": ", 400)]
     [InlineData("{\"input\": 3}", 400)]

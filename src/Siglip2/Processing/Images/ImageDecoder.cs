@@ -90,6 +90,30 @@ public static class ImageDecoder
         return options.ApplyExifOrientation ? ExifOrientation.Apply(image, (int)codec.EncodedOrigin) : image;
     }
 
+    /// <summary>
+    /// The size of the image as <see cref="Decode"/> would return it (after the EXIF orientation), read from the header
+    /// alone: no pixel is decoded, so a 12-megapixel photo costs microseconds. A file that is not a readable image of a
+    /// supported format gets the same one-line error as <see cref="Decode"/>.
+    /// </summary>
+    public static (int Width, int Height) ReadSize(ReadOnlySpan<byte> encoded, string sourceName, ImageDecodeOptions? options = null)
+    {
+        options ??= ImageDecodeOptions.Default;
+        if (encoded.IsEmpty)
+            throw new Siglip2Exception($"Image '{sourceName}' is empty (0 bytes); give a JPEG, PNG, WebP, BMP or GIF file.");
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data)
+            ?? throw new Siglip2Exception($"Image '{sourceName}' is not a readable image (unrecognised or corrupt header); give a JPEG, PNG, WebP, BMP or GIF file.");
+        if (Array.IndexOf(SupportedFormats, codec.EncodedFormat) < 0)
+            throw new Siglip2Exception(
+                $"Image '{sourceName}' is in {codec.EncodedFormat} format, which is not supported; convert it to JPEG, PNG, WebP, BMP or GIF.");
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0)
+            throw new Siglip2Exception($"Image '{sourceName}' declares an empty size {info.Width}x{info.Height}; the file is corrupt.");
+        // EXIF orientations 5-8 (LeftTop, RightTop, RightBottom, LeftBottom) turn the picture by 90 degrees
+        bool transposed = options.ApplyExifOrientation && (int)codec.EncodedOrigin is >= 5 and <= 8;
+        return transposed ? (info.Height, info.Width) : (info.Width, info.Height);
+    }
+
     private static string Describe(SKCodecResult result) => result switch
     {
         SKCodecResult.IncompleteInput => "the data is truncated",

@@ -160,7 +160,7 @@ public class ImageDecoderTests(ITestOutputHelper output) : IDisposable
     // ------------------------------------------------------------ EXIF orientation
 
     /// <summary>64×32 image of 16×16 flat blocks, 4 across and 2 down, each a distinct colour.</summary>
-    private static (byte[] Rgb, (byte, byte, byte)[,] Blocks) Blocks()
+    internal static (byte[] Rgb, (byte, byte, byte)[,] Blocks) Blocks()
     {
         var colours = new (byte, byte, byte)[2, 4]
         {
@@ -183,6 +183,27 @@ public class ImageDecoderTests(ITestOutputHelper output) : IDisposable
         var (r, g, b) = image[centerX, centerY];
         Assert.True(Math.Abs(r - expected.R) <= 6 && Math.Abs(g - expected.G) <= 6 && Math.Abs(b - expected.B) <= 6,
             $"pixel ({centerX},{centerY}) is ({r},{g},{b}), expected about {expected}");
+    }
+
+    [Fact]
+    public void ReadSizeFromTheHeaderIsTheDecodedSizeForEveryOrientation()
+    {
+        var (rgb, _) = Blocks();
+        byte[] stored = EncodedImages.SkiaEncode(64, 32, rgb, SKEncodedImageFormat.Jpeg, 90);
+        for (int orientation = 1; orientation <= 8; orientation++)
+        {
+            byte[] jpeg = EncodedImages.WithExifOrientation(stored, orientation);
+            var decoded = ImageDecoder.Decode(jpeg, $"rot{orientation}.jpg");
+            Assert.Equal((decoded.Width, decoded.Height), ImageDecoder.ReadSize(jpeg, $"rot{orientation}.jpg"));
+        }
+        foreach (var entry in ManifestImages())
+        {
+            string path = FixturePaths.Path("preprocess", entry.GetProperty("file").GetString()!);
+            var decoded = ImageDecoder.DecodeFile(path);
+            Assert.Equal((decoded.Width, decoded.Height), ImageDecoder.ReadSize(File.ReadAllBytes(path), path));
+        }
+        var e = Assert.Throws<Siglip2Exception>(() => ImageDecoder.ReadSize("not an image"u8, "x.jpg"));
+        Assert.Contains("x.jpg", e.Message);
     }
 
     [Fact]
