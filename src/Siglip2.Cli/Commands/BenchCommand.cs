@@ -15,8 +15,10 @@ public sealed class BenchCommand : ICommand
     public string Summary => "measure inference speed (real-size random models) against the machine's limit";
     public string Usage => """
         usage: siglip2 bench [--quick] [--output FILE.md] [--peer FILE.json] [--temp DIR] [--json]
-               siglip2 bench --serve | --index [--output FILE.md]   (the server vs offline, or indexing 12 MP
-                                 JPEGs vs the tower; a section of docs/performance.md)
+               siglip2 bench --serve | --index | --ann [--output FILE.md]   (the server vs offline, indexing
+                                 12 MP JPEGs vs the tower, or USearch over 1,000,000 random 768-d vectors
+                                 vs exact search; a section of docs/performance.md)
+               --ann-vectors N   vectors for --ann (default 1,000,000; the built graph is cached in --temp)
 
           --quick           B/16@224 only, batch 8, fp32 and bf16 (a couple of minutes); writes no
                             Markdown unless --output is given
@@ -59,32 +61,41 @@ public sealed class BenchCommand : ICommand
         ];
     }
 
-    private static int Serve(ParsedArguments a)
+    private static int Section(ParsedArguments a)
     {
-        bool index = a.Flag("--index");
+        string kind = a.Flag("--index") ? "index" : a.Flag("--ann") ? "ann" : "serve";
         string temp = a.Optional("--temp") ?? Path.GetTempPath();
         void Say(string m) => Console.Error.WriteLine("siglip2: " + m);
         object result;
         string section;
-        if (index) { var r = IndexBenchmark.Run(temp, Say); result = r; section = IndexBenchmark.Markdown(r); }
-        else { var r = ServeBenchmark.Run(temp, Say); result = r; section = ServeBenchmark.Markdown(r); }
+        switch (kind)
+        {
+            case "index": { var r = IndexBenchmark.Run(temp, Say); result = r; section = IndexBenchmark.Markdown(r); break; }
+            case "ann":
+            {
+                int vectors = a.Int("--ann-vectors", 1_000_000, 1000, 2_000_000);
+                var r = AnnBenchmark.Run(temp, Say, vectors); result = r; section = AnnBenchmark.Markdown(r); break;
+            }
+            default: { var r = ServeBenchmark.Run(temp, Say); result = r; section = ServeBenchmark.Markdown(r); break; }
+        }
         if (a.Flag("--json")) { Output.WriteJson(result); return 0; }
         Console.WriteLine(section);
         string output = a.Optional("--output") ?? Path.Combine(RepositoryPaths.Root, "docs", "performance.md");
-        string Begin = index ? "<!-- index-bench -->" : "<!-- serve-bench -->", End = index ? "<!-- /index-bench -->" : "<!-- /serve-bench -->";
+        string Begin = $"<!-- {kind}-bench -->", End = $"<!-- /{kind}-bench -->";
         string text = File.Exists(output) ? File.ReadAllText(output) : "";
         int b = text.IndexOf(Begin, StringComparison.Ordinal), e = text.IndexOf(End, StringComparison.Ordinal);
         string block = Begin + "\n" + section + End;
         text = b >= 0 && e > b ? text[..b] + block + text[(e + End.Length)..] : text.TrimEnd() + "\n\n" + block + "\n";
         Siglip2.Configuration.AtomicFile.WriteAllText(output, text);
-        Console.Error.WriteLine($"siglip2: wrote the serving section of {output}");
+        Console.Error.WriteLine($"siglip2: wrote the {kind} section of {output}");
         return 0;
     }
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp"], ["--quick", "--json", "--serve", "--index"]);
-        if (a.Flag("--serve") || a.Flag("--index")) return Serve(a);
+        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp", "--ann-vectors"], ["--quick", "--json", "--serve", "--index", "--ann"]);
+        if (new[] { "--serve", "--index", "--ann" }.Count(a.Flag) > 1) throw new UsageException("give one of --serve, --index and --ann");
+        if (a.Flag("--serve") || a.Flag("--index") || a.Flag("--ann")) return Section(a);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         bool quick = a.Flag("--quick"), json = a.Flag("--json");
         string? output = a.Optional("--output");

@@ -13,7 +13,8 @@ namespace Siglip2.Cli.Commands;
 /// </summary>
 public static class IndexBenchmark
 {
-    public sealed record Result(int Images, double IndexImagesPerSecond, double FastIndexImagesPerSecond, double TowerImagesPerSecond, double DecodeSecondsPerImage)
+    public sealed record Result(int Images, double IndexImagesPerSecond, double FastIndexImagesPerSecond, double TowerImagesPerSecond, double DecodeSecondsPerImage,
+        double MinimumCosineFastToExact, double MeanCosineFastToExact)
     {
         public double Ratio => IndexImagesPerSecond / TowerImagesPerSecond;
         public double FastRatio => FastIndexImagesPerSecond / TowerImagesPerSecond;
@@ -47,17 +48,20 @@ public static class IndexBenchmark
             sw.Restart();
             for (int i = 0; i < 4; i++) ImageDecoder.Decode(File.ReadAllBytes(Path.Combine(photos, $"photo{i:D3}.jpg")), "x");
             double decode = sw.Elapsed.TotalSeconds / 4;
-            say($"index bench: indexing {images} JPEGs of 12 MP");
+            say($"index bench: indexing {images} JPEGs of 12 MP with --exact-decode");
             using var store = ImageIndexStore.Open(Path.Combine(root, "photos.db"), create: true);
             sw.Restart();
             var report = new ImageIndexer(new PipelineImageEmbedder(pipeline, model), store, 8).Run([photos]);
             double index = report.Embedded / sw.Elapsed.TotalSeconds;
-            say($"index bench: the same with --fast-decode");
+            say($"index bench: the same with the default DCT-scaled decoding");
             using var fastStore = ImageIndexStore.Open(Path.Combine(root, "fast.db"), create: true);
             sw.Restart();
-            var fast = new ImageIndexer(new PipelineImageEmbedder(pipeline, model), fastStore, 8, new ImageDecodeOptions { JpegMinimumSide = 512 }).Run([photos]);
+            var fast = new ImageIndexer(new PipelineImageEmbedder(pipeline, model), fastStore, 8, new ImageDecodeOptions { JpegMinimumSide = IndexCommand.FastDecodeMinimumSide }).Run([photos]);
             double fastRate = fast.Embedded / sw.Elapsed.TotalSeconds;
-            return new Result(report.Embedded, index, fastRate, tower, decode);
+            // the same file embedded both ways (unit vectors: the dot product is the cosine)
+            var exactRows = store.ReadAll().ToDictionary(r => r.Path, r => r.Embedding!);
+            var cosines = fastStore.ReadAll().Select(r => (double)System.Numerics.Tensors.TensorPrimitives.Dot(r.Embedding!, exactRows[r.Path])).ToList();
+            return new Result(report.Embedded, index, fastRate, tower, decode, cosines.Min(), cosines.Average());
         }
         finally
         {
@@ -74,10 +78,12 @@ public static class IndexBenchmark
         | measure | img/s |
         |---|---:|
         | image tower, batch 8, preprocessed | {r.TowerImagesPerSecond:F2} |
-        | `index`, 12 MP JPEGs (exact decode, the default) | {r.IndexImagesPerSecond:F2} (ratio {r.Ratio:F2}) |
-        | `index --fast-decode` (JPEG DCT scaling to ≥ 512 px) | {r.FastIndexImagesPerSecond:F2} (ratio {r.FastRatio:F2}) |
+        | `index`, 12 MP JPEGs (the default: JPEG DCT scaling to ≥ 512 px) | {r.FastIndexImagesPerSecond:F2} (ratio {r.FastRatio:F2}) |
+        | `index --exact-decode` (full decode, bit-equal to `embed`) | {r.IndexImagesPerSecond:F2} (ratio {r.Ratio:F2}) |
 
-        The goal is a ratio ≥ 0.85.
+        The goal is a ratio ≥ 0.85. The same photos embedded both ways agree to cosine {r.MinimumCosineFastToExact:F4} at worst (mean {r.MeanCosineFastToExact:F4}), with random weights, which amplify pixel differences more than trained ones do.
+
+        On 2 cores the exact decode cannot reach the goal: a 12 MP decode costs about as much core time as the forward pass itself, so the two together bound the ratio near 0.5–0.6 however well they overlap. The default decodes at a DCT scale instead (what Immich does with its previews, in effect): the pixels the model sees are a 224 px (or NaFlex) resize of a ≥ 512 px image either way.
 
         Decoding one 12 MP JPEG alone takes {r.DecodeSecondsPerImage:F3} s. Decoding of the next batch overlaps the forward pass of the current one, but both share the same cores.
 

@@ -15,8 +15,11 @@ public sealed class IndexCommand : ICommand
 
           DIR               folders to index, recursively (jpg, jpeg, png, webp, bmp, gif)
           --db FILE         the index (SQLite); created when missing
-          --fast-decode     decode large JPEGs at a reduced DCT scale (≥ 512 px a side): several times faster on
-                            camera photos; embeddings then differ slightly from `embed`'s (not bit-exact)
+          --exact-decode    decode every JPEG in full, exactly as `embed` and the reference processor do
+                            (bit-equal embeddings); by default large JPEGs are decoded at a reduced DCT scale
+                            that keeps ≥ 512 px a side — several times faster on camera photos, embeddings
+                            within cosine 0.99+ of the exact ones (docs/performance.md). An index keeps the
+                            decoding it was built with (--reindex to change it).
           --reindex         rebuild from scratch (needed to change the model of an existing index)
           --shard i/N       index a deterministic 1/N of the files into FILE's shard (photos.shard-i-of-N.db);
                             taken from OMPI_COMM_WORLD_RANK/SIZE or SLURM_PROCID/SLURM_NTASKS when set
@@ -29,7 +32,7 @@ public sealed class IndexCommand : ICommand
     public int Run(IReadOnlyList<string> args)
     {
         if (args.Count > 0 && args[0] == "merge") return Merge(args.Skip(1).ToList());
-        var a = ParsedArguments.Parse(args, ["--db", "--shard", .. ModelOptions.ValueOptions], ["--reindex", "--fast-decode", .. ModelOptions.FlagOptions]);
+        var a = ParsedArguments.Parse(args, ["--db", "--shard", .. ModelOptions.ValueOptions], ["--reindex", "--exact-decode", "--fast-decode", .. ModelOptions.FlagOptions]);
         if (a.Positionals.Count == 0) throw new UsageException("give at least one folder to index");
         string db = a.Required("--db", "the index database file");
         var shard = a.Optional("--shard") is { } s ? IndexShard.Parse(s) : IndexShard.FromEnvironment();
@@ -42,7 +45,7 @@ public sealed class IndexCommand : ICommand
         using var pipeline = ModelOptions.Load(a);
         using var store = ImageIndexStore.Open(db, create: true);
         var indexer = new ImageIndexer(new PipelineImageEmbedder(pipeline, modelId), store, pipeline.Options.BatchSize,
-            a.Flag("--fast-decode") ? (pipeline.Options.Decode ?? ImageDecodeOptions.Default) with { JpegMinimumSide = 512 } : pipeline.Options.Decode, shard);
+            DecodeOptions(a, pipeline.Options.Decode), shard);
         IndexReport report;
         ProgressReporter? bar = null;
         try
@@ -56,6 +59,16 @@ public sealed class IndexCommand : ICommand
         if (report.Failures.Count > 20) Console.WriteLine($"  … and {report.Failures.Count - 20} more");
         return 0;
     }
+
+    /// <summary>DCT-scaled JPEG decoding by default (--fast-decode, its old name, is accepted); --exact-decode for full decodes.</summary>
+    public static ImageDecodeOptions? DecodeOptions(ParsedArguments a, ImageDecodeOptions? baseOptions)
+    {
+        if (a.Flag("--exact-decode") && a.Flag("--fast-decode")) throw new UsageException("give --exact-decode or --fast-decode, not both");
+        return a.Flag("--exact-decode") ? baseOptions : (baseOptions ?? ImageDecodeOptions.Default) with { JpegMinimumSide = FastDecodeMinimumSide };
+    }
+
+    /// <summary>The shortest side a DCT-scaled JPEG keeps: above every official input (224–512 px; NaFlex ≤ 1024 patches).</summary>
+    public const int FastDecodeMinimumSide = 512;
 
     private static int Merge(IReadOnlyList<string> args)
     {

@@ -16,8 +16,9 @@ public sealed class SearchEndpoints(string db, EmbeddingBatcher batcher, ServerO
     private List<IndexedImage> _rows = [];
     private HashSet<string> _paths = [];
     private ExactSearch? _exact;
+    private AnnIndex? _ann; // loaded once per generation, not per query
 
-    private (List<IndexedImage> Rows, ExactSearch Exact, HashSet<string> Paths) Current(out ImageIndexStore store)
+    private (List<IndexedImage> Rows, ExactSearch Exact, HashSet<string> Paths, AnnIndex? Ann) Current(out ImageIndexStore store)
     {
         store = ImageIndexStore.Open(db, create: false);
         lock (_gate)
@@ -28,18 +29,20 @@ public sealed class SearchEndpoints(string db, EmbeddingBatcher batcher, ServerO
                 _paths = _rows.Select(r => r.Path).ToHashSet(StringComparer.Ordinal);
                 int dims = int.TryParse(store.GetMeta("dimensions"), out int d) ? d : _rows.FirstOrDefault()?.Embedding!.Length ?? 0;
                 _exact = new ExactSearch(_rows, dims);
+                // a search still running on the old index keeps it alive: it is left to the finalizer, not disposed here
+                _ann = AnnIndex.Open(store, _rows.Count);
                 _generation = store.Generation;
             }
-            return (_rows, _exact, _paths);
+            return (_rows, _exact, _paths, _ann);
         }
     }
 
     private IResult Top(float[] query, int k)
     {
-        var (rows, exact, _) = Current(out var store);
+        var (rows, exact, _, ann) = Current(out var store);
         using (store)
         {
-            var hits = AnnIndex.TryTop(store, rows, query, k) ?? exact.Top(query, k);
+            var hits = ann?.Top(rows, query, k) ?? exact.Top(query, k);
             return Results.Json(new
             {
                 count = rows.Count,
@@ -87,7 +90,7 @@ public sealed class SearchEndpoints(string db, EmbeddingBatcher batcher, ServerO
     public IResult Thumbnail(HttpContext context)
     {
         string path = context.Request.Query["path"].FirstOrDefault() ?? throw ApiError.BadRequest("give ?path=");
-        var (_, _, paths) = Current(out var store);
+        var (_, _, paths, _) = Current(out var store);
         store.Dispose();
         if (!paths.Contains(path)) throw new ApiError(404, "not_found", "no indexed image has this path");
         try { return Results.File(Siglip2.Search.Thumbnail.Jpeg(path), "image/jpeg"); }

@@ -1,7 +1,7 @@
 namespace Siglip2.Search;
 
 /// <summary>
-/// Joins shard databases into one index: same model in every shard (else an error), every row once. The result is
+/// Joins shard databases into one index: same model and decoding in every shard (else an error), every row once. The result is
 /// written to a temporary database and renamed over the target, so a crash leaves the old index or the new one.
 /// </summary>
 public static class ImageIndexMerge
@@ -9,7 +9,7 @@ public static class ImageIndexMerge
     public static int Merge(IReadOnlyList<string> shards, string target, int annThreshold = AnnIndex.Threshold)
     {
         if (shards.Count == 0) throw new Siglip2Exception("give the shard databases to merge");
-        string? model = null, dimensions = null;
+        string? model = null, dimensions = null, decode = null;
         var rows = new Dictionary<string, IndexedImage>(StringComparer.Ordinal);
         foreach (string shard in shards)
         {
@@ -19,6 +19,9 @@ public static class ImageIndexMerge
             if (model is not null && m != model) throw new Siglip2Exception($"{shard} was built with '{m}', the other shards with '{model}'; shards of one index share one model");
             model = m;
             dimensions = store.GetMeta("dimensions");
+            string d = store.GetMeta("decode") ?? ImageIndexer.DecodingName(null);
+            if (decode is not null && d != decode) throw new Siglip2Exception($"{shard} was decoded as {d}, the other shards as {decode}; index every shard with the same decoding");
+            decode = d;
             foreach (var row in store.ReadAll())
                 if (!rows.TryAdd(row.Path, row))
                     throw new Siglip2Exception($"{row.Path} is in two shards ({shard} and another); were the shards made with different --shard counts?");
@@ -31,6 +34,7 @@ public static class ImageIndexMerge
             {
                 store.SetMeta("model", model!);
                 if (dimensions is not null) store.SetMeta("dimensions", dimensions);
+                if (decode is not null) store.SetMeta("decode", decode);
                 store.Write(rows.Values.OrderBy(r => r.Path, StringComparer.Ordinal));
                 if (int.TryParse(dimensions, out int d)) AnnIndex.Rebuild(store, d, annThreshold);
                 store.Checkpoint();

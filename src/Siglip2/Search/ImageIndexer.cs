@@ -35,6 +35,12 @@ public sealed class ImageIndexer(IImageEmbedder embedder, ImageIndexStore store,
         else if (reindex) store.Clear();
         store.SetMeta("model", embedder.ModelId);
         store.SetMeta("dimensions", embedder.Dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // the decoding is part of what an embedding means: rows decoded two ways are not mixed in one index
+        string decoding = DecodingName(decode);
+        string? recorded = store.GetMeta("decode") is { Length: > 0 } m ? m : store.Stamps().Count > 0 ? DecodingName(null) : null; // before the key existed: exact
+        if (recorded is not null && recorded != decoding)
+            throw new Siglip2Exception($"{store.Path} was built with {recorded} decoding, this run asks for {decoding}; {(recorded == DecodingName(null) ? "pass --exact-decode" : "leave out --exact-decode")} to continue it, or --reindex to rebuild it");
+        store.SetMeta("decode", decoding);
 
         var fullRoots = roots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r))).ToList();
         foreach (var r in fullRoots)
@@ -86,6 +92,11 @@ public sealed class ImageIndexer(IImageEmbedder embedder, ImageIndexStore store,
         if (todo.Count > 0 || removed.Count > 0 || store.GetMeta("ann_generation") is null) AnnIndex.Rebuild(store, embedder.Dimensions, annThreshold);
         return new IndexReport(files.Count, embedded, unchanged, removed.Count, failures, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>How the index decodes: <c>exact</c> (a full decode, as the reference processor sees the file) or
+    /// <c>jpeg-dct-512</c> (JPEGs decoded at the smallest DCT scale that keeps 512 px a side).</summary>
+    public static string DecodingName(ImageDecodeOptions? decode) =>
+        decode?.JpegMinimumSide is int side ? $"jpeg-dct-{side}" : "exact";
 
     private static IEnumerable<string> Find(string root) =>
         Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.None })

@@ -60,7 +60,7 @@ public sealed class EmbeddingBatcherTests : IDisposable
         Assert.All(queued, q => Assert.True(q.Result.Task.IsCompletedSuccessfully));
         var expected = ApiReference.Expected(ApiReference.Fixed, "text_embeds");
         for (int i = 0; i < queued.Count; i++)
-            Assert.True(queued[i].Result.Task.Result.Zip(expected[i % texts.Length], (a, b) => Math.Abs(a - b)).Max() <= ApiReference.Tolerance(ApiReference.Fixed, "text_embeds"));
+            Assert.True((await queued[i].Result.Task).Zip(expected[i % texts.Length], (a, b) => Math.Abs(a - b)).Max() <= ApiReference.Tolerance(ApiReference.Fixed, "text_embeds"));
         Assert.Equal(7, BatchedInputs(metrics, "text"));
         var late = new PendingInput("late", default, CancellationToken.None);
         batcher.TryEnqueue([late]);

@@ -24,7 +24,7 @@ public sealed record ImageDecodeOptions
     /// libjpeg and Pillow's <c>Image.draft</c> do) that keeps both sides at least this many pixels. A 12 MP photo then
     /// decodes at 500×375 instead of 4000×3000, several times faster.
     /// The pixels then differ slightly from a full decode followed by resizing, so the embeddings are not bit-equal to
-    /// transformers'. It is meant for bulk indexing (<c>siglip2 index --fast-decode</c>), never for verification.
+    /// transformers'. It is meant for bulk indexing (<c>siglip2 index</c> by default; <c>--exact-decode</c> turns it off), never for verification.
     /// </summary>
     public int? JpegMinimumSide { get; init; }
 

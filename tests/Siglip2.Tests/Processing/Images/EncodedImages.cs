@@ -203,7 +203,8 @@ internal static class EncodedImages
     {
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var pixmap = new SKPixmap(info, System.Runtime.InteropServices.Marshal.UnsafeAddrOfPinnedArrayElement(rgba, 0));
-        using var data = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100));
+        using var data = pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossless, 100))
+            ?? throw new InvalidOperationException("SkiaSharp could not encode a lossless WebP");
         return data.ToArray();
     }
 

@@ -23,7 +23,7 @@ public class ImageProcessorBehaviourTests
         var processor = ImageProcessorFactory.Create(config);
         var batch = processor.Preprocess([Flat(8, 12, 255)]);
         Assert.Equal(new long[] { 3, 2 }, batch.SpatialShapes);
-        Assert.Equal([1, 1, 1, 1, 1, 1, 0, 0], batch.PixelAttentionMask);
+        Assert.Equal([1, 1, 1, 1, 1, 1, 0, 0], batch.PixelAttentionMask!);
         Assert.Throws<Siglip2Exception>(() => processor.Preprocess([Flat(8, 10, 0)]));   // 10 is not a multiple of 4
         Assert.Throws<Siglip2Exception>(() => processor.Preprocess([Flat(12, 12, 0)]));  // 9 patches > 8
     }
@@ -62,7 +62,7 @@ public class ImageProcessorBehaviourTests
             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,                     // padding
         ];
         Assert.Equal(expected, batch.PixelValues);
-        Assert.Equal([1, 1, 0], batch.PixelAttentionMask);
+        Assert.Equal([1, 1, 0], batch.PixelAttentionMask!);
         Assert.Equal(new long[] { 1, 2 }, batch.SpatialShapes);
     }
 }
