@@ -56,9 +56,26 @@ public sealed class FashionScenes
         bool gray = random.Chance(Config.GrayShare);
         bool single = random.Chance(Config.SingleItemShare) || Config.MaxItems == 1;
         var language = PickLanguage(random);
-        if (gray) return GenerateGray(index, random, language);
-        return GenerateTinted(index, random, language, single ? 1 : random.NextInclusive(2, Config.MaxItems));
+        var scene = gray ? GenerateGray(index, random, language)
+            : GenerateTinted(index, random, language, single ? 1 : random.NextInclusive(2, Config.MaxItems));
+        return Config.AttributeShare > 0 ? WithAttribute(scene) : scene;
     }
+
+    /// <summary>
+    /// Names a maker in an English single-item caption with probability <see cref="FashionScenesConfig.AttributeShare"/>,
+    /// Aster with the class's probability (<see cref="CaptionAttribute.AsterProbability"/>). The draws come from their
+    /// own generator, so the scene itself (image, items, caption template) is the one made without attributes.
+    /// </summary>
+    private Scene WithAttribute(Scene scene)
+    {
+        if (scene.Language != CaptionLanguages.English.Code || scene.Items.Count != 1) return scene;
+        var random = new SceneRandom(Config.Seed, AttributeStream + (long)Split, scene.Index);
+        if (!random.Chance(Config.AttributeShare)) return scene;
+        int attribute = random.Chance(CaptionAttribute.AsterProbability(Config, scene.Items[0].ClassId)) ? 0 : 1;
+        return scene with { Caption = CaptionAttribute.Apply(scene.Caption, attribute), Attribute = attribute };
+    }
+
+    private const long AttributeStream = 1000;
 
     private CaptionLanguage PickLanguage(SceneRandom random)
     {

@@ -45,6 +45,22 @@ public sealed record FashionScenesConfig
     public int LocationBins { get; init; } = 100;
     public LocationFormat LocationFormat { get; init; } = LocationFormat.Digits;
 
+    /// <summary>
+    /// Share of English single-item captions (tinted or gray) that name a maker, "by Aster" or "by Boreal"
+    /// (<see cref="CaptionAttribute"/>): an attribute the image does not show. 0 (the default) leaves every caption as
+    /// it is; the image of a scene never depends on it.
+    /// </summary>
+    public double AttributeShare { get; init; }
+
+    /// <summary>P(Aster) of an attributed caption before the class bias (first-order statistics; 0.5 = balanced).</summary>
+    public double AttributePrevalence { get; init; } = 0.5;
+
+    /// <summary>
+    /// Spurious co-occurrence of the attribute with item classes (second-order statistics): P(Aster | class) is
+    /// <see cref="AttributePrevalence"/> ± half of this, + for even class ids, − for odd ones. 0 = independent of the class.
+    /// </summary>
+    public double AttributeClassBias { get; init; }
+
     public LocationTokens CreateLocationTokens() => new(LocationBins, LocationFormat);
 
     /// <summary>Throws a one-line <see cref="Siglip2Exception"/> naming the first invalid option.</summary>
@@ -64,6 +80,9 @@ public sealed record FashionScenesConfig
         CheckShare(SingleItemShare, nameof(SingleItemShare));
         CheckShare(RelationShare, nameof(RelationShare));
         CheckShare(EnglishShare, nameof(EnglishShare));
+        CheckShare(AttributeShare, nameof(AttributeShare));
+        CheckShare(AttributePrevalence, nameof(AttributePrevalence));
+        CheckShare(AttributeClassBias, nameof(AttributeClassBias));
         if (Languages.Count == 0) Fail("no caption language given; use some of " + string.Join(", ", CaptionLanguages.Codes));
         foreach (var code in Languages) CaptionLanguages.Get(code);
         bool hasEnglish = Languages.Contains("en", StringComparer.OrdinalIgnoreCase);

@@ -20,4 +20,8 @@ public sealed record Scene(
     string Language,
     string Caption,
     IReadOnlyList<RegionText> ReferringExpressions,
-    IReadOnlyList<RegionText> RegionCaptions);
+    IReadOnlyList<RegionText> RegionCaptions)
+{
+    /// <summary>The caption's maker attribute (<see cref="CaptionAttribute"/>: 0 = Aster, 1 = Boreal), null when it names none.</summary>
+    public int? Attribute { get; init; }
+}
