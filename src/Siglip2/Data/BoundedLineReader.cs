@@ -12,14 +12,21 @@ public sealed class BoundedLineReader
     private readonly byte[] _buffer = new byte[1 << 16];
     private int _start, _end;
 
-    public BoundedLineReader(Stream stream, int maxBytes)
+    public BoundedLineReader(Stream stream, int maxBytes, long firstLineNumber = 1)
     {
         _stream = stream;
         _maxBytes = maxBytes;
+        FirstLineNumber = firstLineNumber;
+        LineNumber = firstLineNumber - 1;
     }
 
-    /// <summary>1-based number of the line last returned.</summary>
+    public long FirstLineNumber { get; }
+
+    /// <summary>Number of the line last returned (1-based, counted from where reading started, plus <see cref="FirstLineNumber"/> − 1).</summary>
     public long LineNumber { get; private set; }
+
+    /// <summary>Bytes consumed from the stream's starting position up to the start of the next line.</summary>
+    public long BytesConsumed { get; private set; }
 
     /// <summary>
     /// The next line's bytes, or null at the end. A line over the limit is consumed to its end and returned as
@@ -50,7 +57,9 @@ public sealed class BoundedLineReader
                 if (line.Length + (stop - _start) > _maxBytes) tooLong = true;
                 else line.Write(_buffer, _start, stop - _start);
             }
-            _start = newline < 0 ? _end : newline + 1;
+            int next = newline < 0 ? _end : newline + 1;
+            BytesConsumed += next - _start;
+            _start = next;
             if (newline >= 0) break;
         }
         LineNumber++;

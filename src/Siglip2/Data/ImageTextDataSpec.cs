@@ -29,14 +29,14 @@ public sealed class ImageTextDataSpec
     /// <summary>The shards in spec order (brace and wildcard matches sorted as expanded).</summary>
     public IReadOnlyList<IImageTextShard> Shards { get; }
 
-    /// <summary>"3 tar shards, 1 CSV manifest" for the log.</summary>
+    /// <summary>"3 tar shards, 1 CSV manifest slice" for the log.</summary>
     public string Describe()
     {
         var kinds = Shards.GroupBy(s => s switch
         {
             WebDatasetShard => "tar shard",
-            JsonlManifestShard => "JSONL manifest",
-            CsvManifestShard => "CSV manifest",
+            JsonlManifestShard => "JSONL manifest slice",
+            CsvManifestShard => "CSV manifest slice",
             CaptionedFolderShard => "folder slice",
             _ => "shard",
         }).Select(g => $"{g.Count()} {g.Key}{(g.Count() == 1 ? "" : "s")}");
@@ -68,7 +68,7 @@ public sealed class ImageTextDataSpec
                 throw new Siglip2Exception($"data spec '{part}' matches no file ({names.Count:N0} names from '{names[0]}' to '{names[^1]}', none exists); check the folder and the range");
             if (missing.Length > 0)
                 throw new Siglip2Exception($"data spec '{part}': {missing.Length:N0} of {names.Count:N0} files are missing (first: '{missing[0]}'); fix the range or remove the missing shards from it");
-            return names.Select(n => FileShard(n, part, limits)).ToArray();
+            return names.SelectMany(n => FileShard(n, part, limits)).ToArray();
         }
         string fileName = Path.GetFileName(part.TrimEnd('/'));
         if (fileName.Contains('*') || fileName.Contains('?'))
@@ -79,23 +79,23 @@ public sealed class ImageTextDataSpec
             if (!Directory.Exists(folder)) throw new Siglip2Exception($"data spec '{part}': folder '{folder}' does not exist");
             var matches = Directory.EnumerateFiles(folder, fileName).Where(InputFile.IsRegular).Order(StringComparer.Ordinal).ToArray();
             if (matches.Length == 0) throw new Siglip2Exception($"data spec '{part}' matches no file in '{folder}'; {Forms}");
-            return matches.Select(n => FileShard(n, part, limits)).ToArray();
+            return matches.SelectMany(n => FileShard(n, part, limits)).ToArray();
         }
         var kind = InputFile.KindOf(part);
         if (kind == InputFileKind.Directory) return FolderShards(part, limits);
         if (kind == InputFileKind.Missing) throw new Siglip2Exception($"data spec '{part}': no such file or folder; {Forms}");
         if (kind != InputFileKind.Regular) throw new Siglip2Exception($"data spec '{part}' is a {InputFile.Describe(kind)}, not a file or folder; {Forms}");
-        return [FileShard(part, part, limits)];
+        return FileShard(part, part, limits);
     }
 
-    private static IImageTextShard FileShard(string path, string part, ImageTextDataLimits limits)
+    private static IEnumerable<IImageTextShard> FileShard(string path, string part, ImageTextDataLimits limits)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
         return ext switch
         {
-            ".tar" => new WebDatasetShard(path, limits),
-            ".jsonl" or ".ndjson" => new JsonlManifestShard(path, limits),
-            ".csv" => new CsvManifestShard(path, limits),
+            ".tar" => [new WebDatasetShard(path, limits)],
+            ".jsonl" or ".ndjson" => JsonlManifestShard.Open(path, limits),
+            ".csv" => CsvManifestShard.Open(path, limits),
             _ => throw new Siglip2Exception($"data spec '{part}': '{path}' is neither a .tar shard nor a .jsonl/.csv manifest; {Forms}"),
         };
     }

@@ -54,6 +54,7 @@ public sealed class ManifestAndFolderTests
         WriteImages(dir.Path, 3);
         File.WriteAllText(dir.File("train.csv"),
             "id,image,text,lang\r\n" +
+            "0,images/0.png,too,many,fields\r\n" +
             "1,images/0.png,\"a dog, a cat\",en\r\n" +
             "2,images/1.png,\"she said \"\"hi\"\"\nthen left\",\r\n" +
             "3,images/nope.png,missing,fr\r\n" +
@@ -66,6 +67,38 @@ public sealed class ManifestAndFolderTests
         Assert.Equal(["images/0", "images/1", "images/2"], records.Select(r => r.Key));
         Assert.Equal(1, skips[DataSkipReason.UnreadableImage]);
         Assert.Equal(1, skips[DataSkipReason.EmptyText]);
+        Assert.Equal(1, skips[DataSkipReason.BadRow]);
+    }
+
+    [Fact]
+    public void Large_manifests_are_cut_into_slices_of_1000_rows_that_together_read_every_row_once()
+    {
+        using var dir = new TempDirectory();
+        WriteImages(dir.Path, 2);
+        var jsonl = new List<string>();
+        var csv = new System.Text.StringBuilder("image,text\n");
+        for (int i = 0; i < 2500; i++)
+        {
+            jsonl.Add(i == 1700 ? "" : $"{{\"image\": \"images/{i % 2}.png\", \"text\": \"row {i}\"}}");
+            // every 7th caption spans two lines: record boundaries are not line boundaries
+            csv.Append($"images/{i % 2}.png,{(i % 7 == 0 ? $"\"row {i},\nsecond line\"" : $"row {i}")}\n");
+        }
+        File.WriteAllLines(dir.File("big.jsonl"), jsonl);
+        File.WriteAllText(dir.File("big.csv"), csv.ToString());
+
+        var jsonlSpec = ImageTextDataSpec.Parse(dir.File("big.jsonl"));
+        Assert.Equal("3 JSONL manifest slices", jsonlSpec.Describe());
+        var rows = jsonlSpec.Shards.SelectMany(s => s.ReadRecords()).ToList();
+        Assert.Equal(Enumerable.Range(0, 2500).Where(i => i != 1700).Select(i => $"row {i}"), rows.Select(r => r.Text));
+        Assert.EndsWith("big.jsonl:line 2500", rows[^1].Source);
+        Assert.EndsWith("big.jsonl:line 1001", rows[1000].Source);
+
+        var csvSpec = ImageTextDataSpec.Parse(dir.File("big.csv"));
+        Assert.Equal("3 CSV manifest slices", csvSpec.Describe());
+        var records = csvSpec.Shards.SelectMany(s => s.ReadRecords()).ToList();
+        Assert.Equal(Enumerable.Range(0, 2500).Select(i => i % 7 == 0 ? $"row {i},\nsecond line" : $"row {i}"), records.Select(r => r.Text));
+        // line numbers count the lines inside quoted fields: record 1000 starts on line 2 + 1000 + ceil(1000 / 7)
+        Assert.EndsWith($"big.csv:line {2 + 1000 + 143}", records[1000].Source);
     }
 
     [Fact]
