@@ -30,7 +30,7 @@ public class TrainingGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         (r.Step, "bias", r.Bias), (r.Step, "grad_norm", r.GradNorm),
     ];
 
-    private static IEnumerable<(long, string, double)> Rows(RecipeStepReport r) =>
+    private static IEnumerable<(long, string, double)> RecipeRows(TrainingStepReport r) =>
     [
         (r.Step, "loss", r.Loss), (r.Step, "sigmoid", r.Sigmoid), (r.Step, "locca", r.Locca), (r.Step, "silc", r.Silc),
         (r.Step, "tips", r.Tips), (r.Step, "learning_rate", r.LearningRate), (r.Step, "grad_norm", r.GradNorm),
@@ -39,7 +39,7 @@ public class TrainingGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
     private static List<(long, string, double)> Sigmoid(bool naflex, int chunks)
     {
         var config = naflex ? TinyModels.Naflex() : TinyModels.Fixed();
-        using var trainer = SiglipTrainer.FromScratch(config, Options(3, 10, 3, chunks));
+        using var trainer = Trainer.FromScratch(config, Options(3, 10, 3, chunks));
         return trainer.Train(new SeparableBatchSource(config, 8)).SelectMany(Rows).ToList();
     }
 
@@ -54,25 +54,25 @@ public class TrainingGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         };
         var source = new SeparableBatchSource(config, 8, seed: 2);
         var builder = new LoccaTargetBuilder(CharTokenizer.Processor(), new LocationTokens(), 10, seed: 0);
-        using var trainer = Siglip2RecipeTrainer.FromScratch(config, Options(4, 10, 2), objectives, TinyModels.Vocab);
+        using var trainer = Trainer.FromScratch(config, Options(4, 10, 2), objectives, TinyModels.Vocab);
         var rows = new List<(long, string, double)>();
         for (long s = 0; s < 10; s++)
         {
             using var batch = RecipeTrainerTests.Batch(source, builder, s, views: !naflex && s >= 3);
-            rows.AddRange(Rows(trainer.TrainStep(batch)));
+            rows.AddRange(RecipeRows(trainer.TrainStep(batch)));
         }
         return rows;
     }
 
-    /// <summary>`siglip2 train` on the smoke preset (FashionScenes, trained tokenizer, the recipe batch source): both loss logs.</summary>
-    private static List<(long, string, double)> Run(TrainingRecipe recipe)
+    /// <summary>`siglip2 train` on the smoke preset (FashionScenes, trained tokenizer, the recipe batch source): loss_log.csv, and with <paramref name="terms"/> recipe_loss_log.csv.</summary>
+    private static List<(long, string, double)> Run(TrainingRecipe recipe, bool terms = false)
     {
         using var tmp = new TempDirectory();
         TrainingRun.Execute(new TrainingRunOptions { Recipe = recipe, OutputFolder = tmp.Path });
         var rows = new List<(long, string, double)>();
-        rows.AddRange(ReadCsv(tmp.File(TrainingRun.LossLogFileName), ["loss", "learning_rate", "temperature", "bias", "grad_norm"]));
-        string terms = tmp.File(TrainingRun.RecipeLossLogFileName);
-        if (File.Exists(terms)) rows.AddRange(ReadCsv(terms, ["sigmoid", "locca", "silc", "tips"]).Select(r => (r.Item1, "terms." + r.Item2, r.Item3)));
+        rows.AddRange(ReadCsv(tmp.File(RunFolder.LossLogFileName), ["loss", "learning_rate", "temperature", "bias", "grad_norm"]));
+        string termLog = tmp.File(RunFolder.TermLogFileName);
+        if (terms) rows.AddRange(ReadCsv(termLog, ["sigmoid", "locca", "silc", "tips"]).Select(r => (r.Item1, "terms." + r.Item2, r.Item3)));
         return rows;
     }
 
@@ -103,7 +103,7 @@ public class TrainingGoldenTests(Xunit.Abstractions.ITestOutputHelper output)
         ["run-recipe"] = () => Run(Smoke with
         {
             Objectives = new TrainingObjectives { Locca = true, SelfDistillation = true, SelfDistillationStart = 0.5, SslBatch = 8, Prototypes = 64 },
-        }),
+        }, terms: true),
     };
 
     public static TheoryData<string> ScenarioNames => new(Scenarios.Keys);
