@@ -77,8 +77,8 @@ public sealed class EvalCommand : ICommand
         var lines = new List<string>();
         if (referringScenes > 0)
         {
-            var loaded = Siglip2RecipeTrainer.LoadDecoder(model, siglip.Config)
-                ?? throw new Siglip2Exception($"{model} has no LocCa decoder ({Siglip2RecipeTrainer.DecoderFileName}); train with --objectives locca or siglip2");
+            var loaded = TrainingCheckpoint.LoadDecoder(model, siglip.Config)
+                ?? throw new Siglip2Exception($"{model} has no LocCa decoder ({TrainingCheckpoint.DecoderFileName}); train with --objectives locca or siglip2");
             using var decoder = loaded.Decoder;
             var builder = new LoccaTargetBuilder(text, scenes.CreateLocationTokens(), loaded.Objectives.LoccaLength, 0);
             var r = ReferringExpressionEvaluation.Run(siglip, decoder, builder, images, new FashionScenes(data, scenes, SceneSplit.HeldOut), referringScenes);
@@ -95,16 +95,9 @@ public sealed class EvalCommand : ICommand
     /// <summary>The scene settings the model was trained with (recipe.json), else the defaults.</summary>
     public static FashionScenesConfig ReadScenesConfig(string model)
     {
-        string path = Path.Combine(model, TrainingRun.RecipeFileName);
-        if (!File.Exists(path)) return new FashionScenesConfig();
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            if (doc.RootElement.TryGetProperty("Scenes", out var s))
-                return s.Deserialize<FashionScenesConfig>() ?? new FashionScenesConfig();
-        }
-        catch (JsonException) { }
-        return new FashionScenesConfig();
+        // a folder whose recipe.json cannot be read evaluates on the default scenes, as one without it
+        try { return RunFolder.TryReadRecipe(model)?.Scenes ?? new FashionScenesConfig(); }
+        catch (Siglip2Exception) { return new FashionScenesConfig(); }
     }
 
     public static void Write(FashionEvaluationReport report, string jsonPath)

@@ -106,7 +106,7 @@ public sealed class TrainCommand : ICommand
             DataDirectory = a.Optional("--data"), MaxSteps = maxSteps, Resume = a.Flag("--resume"),
             CheckpointEvery = a.Int("--checkpoint-every", 200, 1),
         };
-        long total = File.Exists(Path.Combine(source, TrainingRun.RecipeFileName)) ? TrainingRecipe.Load(source).Steps : 0;
+        long total = RunFolder.TryReadRecipe(source)?.Steps ?? 0;
         var result = Run(options.OutputFolder, (int)Math.Min(maxSteps ?? total, total), $"{variant.ToString().ToLowerInvariant()} continuation of {source}",
             progress => StageContinuation.Execute(options, progress, Output.Note));
         Output.Note($"checkpoint in {result.OutputFolder} (step {result.LastStep} of {result.TotalSteps}); {result.ImagesPerSecond:0} images/s");

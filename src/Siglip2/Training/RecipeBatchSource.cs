@@ -8,14 +8,14 @@ using static TorchSharp.torch;
 namespace Siglip2.Training;
 
 /// <summary>
-/// Batches for the full recipe (<see cref="Siglip2RecipeTrainer"/>): batch <c>s</c> holds scenes s·B … s·B+B−1 (as
+/// Batches for the recipe (<see cref="Trainer"/>): batch <c>s</c> holds scenes s·B … s·B+B−1 (as
 /// <see cref="FashionScenesBatchSource"/>), their captions, the LocCa decoder rows when LocCa is on, and from the
 /// self-distillation step on, one global and <see cref="TrainingObjectives.LocalViews"/> local crops of the first
 /// <see cref="TrainingObjectives.SslBatch"/> scenes. Every random choice is seeded by (seed, step, image): a resumed
 /// run sees the same batches. The next batch is prepared on a background thread. The image processor may change with
 /// the step (NaFlex with a sampled sequence length: <see cref="PatchBudgetImageProcessors"/>).
 /// </summary>
-public sealed class RecipeBatchSource : IDisposable
+public sealed class RecipeBatchSource : IRecipeBatchSource, IDisposable
 {
     private readonly FashionScenes _scenes;
     private readonly Func<long, IImageProcessor> _imagesAt;
@@ -28,6 +28,8 @@ public sealed class RecipeBatchSource : IDisposable
     private readonly StepPrefetcher<Prepared> _prefetcher;
 
     public double WaitSeconds => _prefetcher.WaitSeconds;
+    /// <summary>Seconds spent preparing batches (on the background thread), summed.</summary>
+    public double PrepareSeconds { get; private set; }
 
     public RecipeBatchSource(FashionScenes scenes, IImageProcessor images, SiglipTextProcessor text, int batchSize,
         TrainingObjectives objectives, long totalSteps, long seed)
@@ -77,6 +79,13 @@ public sealed class RecipeBatchSource : IDisposable
     }
 
     private Prepared Prepare(long step)
+    {
+        var clock = Stopwatch.StartNew();
+        try { return PrepareBatch(step); }
+        finally { lock (_prefetcher) PrepareSeconds += clock.Elapsed.TotalSeconds; }
+    }
+
+    private Prepared PrepareBatch(long step)
     {
         var scenes = new Scene[_batchSize];
         var images = new RgbImage[_batchSize];

@@ -38,7 +38,7 @@ public static class TrainingBenchmark
             Seed = seed,
             Schedule = new LearningRateSchedule(1e-3, 1, warmupSteps + measuredSteps),
         };
-        using var trainer = SiglipTrainer.FromScratch(config, options);
+        using var trainer = Trainer.FromScratch(config, options);
         trainer.Model.SetAttentionImplementation(attention);
         var source = new RandomBatchSource(config, batchSize, seed: seed);
         var batches = Enumerable.Range(0, warmupSteps + measuredSteps).Select(s => source.GetBatch(s)).ToList();

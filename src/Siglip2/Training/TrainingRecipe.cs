@@ -43,8 +43,12 @@ public sealed record TrainingRecipe
     public double GradClipNorm { get; init; } = 1.0;
     public long Seed { get; init; }
 
-    // ---- SigLIP 2 objectives beyond the sigmoid loss (off by default; see Siglip2RecipeTrainer) ----
+    // ---- SigLIP 2 objectives beyond the sigmoid loss (off by default; see Trainer.CreateTerms) ----
     public TrainingObjectives Objectives { get; init; } = new();
+
+    /// <summary>The scenes a run of this recipe trains on: <see cref="Scenes"/> with the recipe's <see cref="Seed"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public FashionScenesConfig RunScenes => Scenes with { Seed = Seed };
 
     public Siglip2Config ModelConfig(int vocabSize) => new()
     {
@@ -128,23 +132,6 @@ public sealed record TrainingRecipe
             BatchSize = 32, Steps = 20, LearningRate = 3e-3,
         },
     ];
-
-    /// <summary>The recipe.json a <see cref="TrainingRun"/> wrote into <paramref name="runFolder"/>.</summary>
-    public static TrainingRecipe Load(string runFolder)
-    {
-        string path = Path.Combine(runFolder, TrainingRun.RecipeFileName);
-        if (!File.Exists(path))
-            throw new Siglip2Exception($"{path} not found: {runFolder} is not a run of `siglip2 train` (it writes recipe.json)");
-        try
-        {
-            return System.Text.Json.JsonSerializer.Deserialize<TrainingRecipe>(File.ReadAllText(path))
-                ?? throw new Siglip2Exception($"{path}: empty recipe");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new Siglip2Exception($"{path}: not a valid recipe ({e.Message})");
-        }
-    }
 
     public static TrainingRecipe Get(string name) =>
         Presets.FirstOrDefault(p => p.Name == name)

@@ -15,7 +15,7 @@ public class TrainingRunTests
     private static readonly TrainingRecipe Smoke = TrainingRecipe.Get("smoke") with { Steps = 8, BatchSize = 16 };
 
     private static List<double> Losses(string folder) =>
-        File.ReadLines(Path.Combine(folder, TrainingRun.LossLogFileName)).Skip(1)
+        File.ReadLines(Path.Combine(folder, RunFolder.LossLogFileName)).Skip(1)
             .Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
     [Fact]

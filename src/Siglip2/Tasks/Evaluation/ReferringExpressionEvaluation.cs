@@ -46,10 +46,7 @@ public static class ReferringExpressionEvaluation
     public static List<long[]> GreedyDecode(Siglip2Model model, LoccaDecoder decoder, ImageBatch batch, IReadOnlyList<long[]> prompts, int maxNew, long eosId)
     {
         using var scope = NewDisposeScope();
-        var tensors = batch.ToTensors();
-        using var tower = batch.IsNaFlex
-            ? model.Vision.Forward(tensors[ImageBatch.PixelValuesName], tensors[ImageBatch.PixelAttentionMaskName], tensors[ImageBatch.SpatialShapesName])
-            : model.Vision.Forward(tensors[ImageBatch.PixelValuesName]);
+        using var tower = model.Vision.Forward(VisionInput.FromNamedTensors(batch.ToTensors()));
         int n = prompts.Count, length = decoder.MaxLength;
         var ids = new long[n * length];
         var lengths = new int[n];
