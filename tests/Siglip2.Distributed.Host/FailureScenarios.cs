@@ -13,6 +13,38 @@ internal static class FailureScenarios
         group.AllReduceSum<float>(new float[16]);
     }
 
+    /// <summary>The last rank prints a one-line error and exits 1 — what the command line does for a user mistake — while
+    /// the others enter an allreduce.</summary>
+    public static void Exit(IProcessGroup group)
+    {
+        if (group.Rank == group.Size - 1)
+        {
+            Console.Error.WriteLine("siglip2: scenario fail-exit: a user mistake on this rank");
+            Environment.Exit(1);
+        }
+        group.AllReduceSum<float>(new float[16]);
+    }
+
+    /// <summary>
+    /// An MPI call that fails (not a crash): every rank sends 4 doubles to its right neighbour but rank 1 posts a
+    /// receive of 2 — MPI_ERR_TRUNCATE there. The error must come back as a Siglip2Exception naming the call; the host
+    /// writes its message and the job ends normally.
+    /// </summary>
+    public static void Truncate(IProcessGroup group, HostOutput output)
+    {
+        int left = (group.Rank - 1 + group.Size) % group.Size, right = (group.Rank + 1) % group.Size;
+        try
+        {
+            group.SendReceive<double>([1, 2, 3, 4], right, new double[group.Rank == 1 ? 2 : 4], left);
+            output.Add("error", "");
+        }
+        catch (Siglip2Exception e)
+        {
+            output.Add("error", e.Message);
+        }
+        output.Write();
+    }
+
     /// <summary>The last rank is killed (SIGKILL: no handler runs) while the others enter an allreduce.</summary>
     public static void Kill(IProcessGroup group)
     {

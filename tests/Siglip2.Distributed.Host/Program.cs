@@ -8,7 +8,7 @@ using TorchSharp;
 // not caught: an unhandled exception must end the whole MPI job through MpiProcessGroup's MPI_Abort hook.
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: Siglip2.Distributed.Host collectives|ring-loss|ring-loss-fd|train|fail-throw|fail-kill OUTPUT_DIR [key=value ...]");
+    Console.Error.WriteLine("usage: Siglip2.Distributed.Host collectives|ring-loss|ring-loss-fd|train|fail-throw|fail-kill|fail-exit|error-truncate|bench-allreduce OUTPUT_DIR [key=value ...]");
     return 2;
 }
 torch.set_num_threads(1);
@@ -23,6 +23,9 @@ switch (args[0])
     case "train": TrainingScenario.Run(group, output, options); break;
     case "fail-throw": FailureScenarios.Throw(group); break;
     case "fail-kill": FailureScenarios.Kill(group); break;
+    case "fail-exit": FailureScenarios.Exit(group); break;
+    case "error-truncate": FailureScenarios.Truncate(group, output); break;
+    case "bench-allreduce": AllReduceBenchmark.Run(group, output); break;
     default: Console.Error.WriteLine($"unknown scenario '{args[0]}'"); return 2;
 }
 group.Barrier();
