@@ -1,3 +1,4 @@
+using Siglip2.Distributed;
 using Siglip2.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -27,6 +28,9 @@ internal static class TrainingScenario
         var logitScale = new Parameter(torch.tensor(new[] { (float)Math.Log(10.0) }, [1], ScalarType.Float32));
         var logitBias = new Parameter(torch.tensor(new[] { -2f }, [1], ScalarType.Float32));
         var parameters = imageTower.parameters().Concat(textTower.parameters()).Append(logitScale).Append(logitBias).ToList();
+        if (options.String("perturbRank", "") == group.Rank.ToString())
+            using (torch.no_grad()) logitBias.add_(1e-6f);
+        ReplicaConsistency.EnsureIdentical(group, parameters);
         var optimizer = torch.optim.AdamW(parameters, lr: 0.02, weight_decay: 1e-3);
         var synchronizer = new MpiGradientSynchronizer(group, options.Long("bucketBytes", 256));
         var ring = new RingSigmoidLoss(group);

@@ -56,4 +56,14 @@ public class DataParallelTrainingTests(ITestOutputHelper log)
         long elements = 12 * 16 + 16 + 16 * 8 + 8 + 10 * 8 + 8 + 1 + 1;
         Assert.All(two.Rank(0).GetProperty("payloadBytesPerStep").EnumerateArray(), e => Assert.Equal(4 * (parameters + elements), e.GetInt64()));
     }
+
+    [MpiFact]
+    public void RanksThatStartFromDifferentWeightsAreRefused()
+    {
+        // a different seed or checkpoint on one rank: averaged gradients would never repair it, so the run stops
+        using var temp = new TempDirectory();
+        var run = MpiRun.Run(2, "train", temp.Path, "steps=1", "perturbRank=1");
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("the weights of rank(s) 1 differ from rank 0's at the start; start every rank from the same seed or checkpoint", run.Output);
+    }
 }
