@@ -67,7 +67,8 @@ public sealed class ImageTextSampleOrder : IDisposable
     public long EpochOf(long global)
     {
         if (SamplesPerEpoch is null) At(global);
-        return global / SamplesPerEpoch!.Value;
+        // still unknown: the first epoch has not ended before sample `global`, so that sample is in it
+        return SamplesPerEpoch is { } n ? global / n : 0;
     }
 
     private ImageTextRecord At(long global)

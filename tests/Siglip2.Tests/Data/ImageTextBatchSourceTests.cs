@@ -46,12 +46,14 @@ public sealed class ImageTextBatchSourceTests
         SpatialShapes = a.SpatialShapes is null ? null : torch.cat([a.SpatialShapes, b.SpatialShapes!], 0),
     };
 
-    [Fact]
-    public void Rows_equal_the_processors_called_directly_on_the_files_and_an_epoch_covers_every_sample()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Rows_equal_the_processors_called_directly_on_the_files_and_an_epoch_covers_every_sample(bool naflex)
     {
         using var dir = new TempDirectory();
         var keys = WriteCaptionedFolder(dir.Path, 9);
-        var images = Fixed();
+        var images = naflex ? Naflex() : Fixed();
         var text = Text();
         using var source = Source(ImageTextDataSpec.Parse(dir.Path), images, batch: 3);
         var seen = new List<string>();
@@ -61,7 +63,7 @@ public sealed class ImageTextBatchSourceTests
             var (batch, rows) = source.GetBatchAndRows(step);
             using var _ = batch;
             batch.Validate();
-            Assert.Equal([3L, 3, 32, 32], batch.PixelValues.shape);
+            if (!naflex) Assert.Equal([3L, 3, 32, 32], batch.PixelValues.shape);
             Assert.Equal(torch.ScalarType.Float32, batch.PixelValues.dtype);
             for (int i = 0; i < rows.Count; i++)
             {
@@ -70,6 +72,11 @@ public sealed class ImageTextBatchSourceTests
                 // the independent path: decode the file and call the processor and the text pipeline on it directly
                 var expected = images.PreprocessFiles([file]);
                 Assert.Equal(expected.PixelValues, batch.PixelValues[i].data<float>().ToArray());
+                if (naflex)
+                {
+                    Assert.Equal(expected.PixelAttentionMask!, batch.PixelAttentionMask![i].data<int>().ToArray());
+                    Assert.Equal(expected.SpatialShapes!, batch.SpatialShapes![i].data<long>().ToArray());
+                }
                 string caption = File.ReadAllText(Path.Combine(dir.Path, rows[i].Key + ".txt")).Trim();
                 Assert.Equal(text.Process(caption).Ids, batch.InputIds[i].data<long>().ToArray());
                 seen.Add(rows[i].Key);

@@ -51,6 +51,8 @@ public sealed class ImageTextSampleOrderTests
         using var dir = new TempDirectory();
         var shards = Shards(dir.Path, 4, 5, 2);
         using var reference = new ImageTextSampleOrder(shards, 7, 3);
+        Assert.Equal(0, reference.EpochOf(10)); // 11 samples per epoch, not known yet
+        Assert.Null(reference.SamplesPerEpoch);
         var stream = Numbers(reference.Take(0, 50));
         foreach (long start in new long[] { 37, 0, 10, 11, 9, 44, 22 })
         {
