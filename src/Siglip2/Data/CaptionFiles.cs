@@ -30,6 +30,8 @@ internal static class CaptionFiles
     /// <summary>A file name from an annotation file must stay inside the images folder (no absolute paths, no '..').</summary>
     public static string ImagePath(string imagesDir, string relative, string where)
     {
+        if (relative.Length == 0 || relative.Contains('\0'))
+            throw new Siglip2Exception($"{where}: image name '{MessageText.Printable(relative, 80)}' is empty or holds a NUL character");
         string full = Path.GetFullPath(Path.Combine(imagesDir, relative));
         string root = Path.GetFullPath(imagesDir).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         if (Path.IsPathRooted(relative) || !full.StartsWith(root, StringComparison.Ordinal))

@@ -74,6 +74,37 @@ public class DatasetFormatTests
         Assert.Contains("not valid JSON", Assert.Throws<Siglip2Exception>(() => KarpathyCaptions.Load(tmp.File("broken.json"), tmp.Path)).Message);
     }
 
+    [Theory]
+    [InlineData("""{"images": [5]}""")]
+    [InlineData("""{"images": [{"filename": 3, "split": "test"}]}""")]
+    [InlineData("""{"images": [{"filename": "a\u0000.jpg", "split": "test", "sentences": [{"raw": "x"}]}]}""")]
+    [InlineData("""{"images": [{"filename": "a.jpg", "split": "test", "sentences": [7, {"raw": 3}]}]}""")]
+    [InlineData("""[]""")]
+    [InlineData("""{"images": {"a": 1}}""")]
+    public void OddKarpathyFilesAreRefusedCleanly(string json)
+    {
+        using var tmp = new TempDirectory();
+        File.WriteAllText(tmp.File("d.json"), json);
+        Assert.Throws<Siglip2Exception>(() => KarpathyCaptions.Load(tmp.File("d.json"), tmp.Path));
+    }
+
+    [Theory]
+    [InlineData("[1, 2]")]
+    [InlineData("{\"image/key\": 5}")]
+    [InlineData("{\"image/key\": \"k\", \"en\": {\"caption\": 5}}")]
+    [InlineData("{\"image/key\": \"k\", \"en\": [\"x\"]}")]
+    [InlineData("\"just a string\"")]
+    public void OddXm3600LinesAreRefusedCleanly(string line)
+    {
+        using var tmp = new TempDirectory();
+        File.WriteAllText(tmp.File("captions.jsonl"), line + "\n");
+        Assert.Throws<Siglip2Exception>(() => Xm3600Captions.Load(tmp.File("captions.jsonl"), tmp.Path));
+        File.WriteAllText(tmp.File("en.jsonl"), line + "\n");
+        Directory.CreateDirectory(tmp.File("per"));
+        File.Move(tmp.File("en.jsonl"), Path.Combine(tmp.File("per"), "en.jsonl"));
+        Assert.Throws<Siglip2Exception>(() => Xm3600Captions.Load(tmp.File("per"), tmp.Path));
+    }
+
     [Fact]
     public void Xm3600CaptionsJsonlIsReadPerLanguage()
     {

@@ -127,6 +127,32 @@ public class StandardEvalCommandTests
     }
 
     [Fact]
+    public void ClassFoldersAgreeWithTheFashionMnistZeroShotOfTheExistingEval()
+    {
+        // The first 60 test images as class folders 0..9 (lossless PNG of the same pixels), the English zero-shot prompts
+        // written as templates + class names: top-1 must equal the existing FashionScenes zero-shot (IDX pixels in memory,
+        // its own class-embedding code) on the same images.
+        using var tmp = new TempDirectory();
+        string model = MakeCheckpoint(tmp);
+        string root = tmp.File("fmnist");
+        for (int c = 0; c < FashionMnist.ClassCount; c++) Directory.CreateDirectory(Path.Combine(root, c.ToString()));
+        for (int i = 0; i < 60; i++) WriteImage(Path.Combine(root, Test.Value.Label(i).ToString(), $"{i:D5}.png"), i);
+        var english = CaptionLanguages.Get("en");
+        File.WriteAllText(tmp.File("names.txt"), string.Join("\n", Enumerable.Range(0, FashionMnist.ClassCount).Select(c => english.NounPhrase(new ItemDescription(c, null)))));
+        File.WriteAllText(tmp.File("templates.txt"), "A photo of {}.\nA black and white photo of {}.\nThis is {}.\n{}.\n");
+        Assert.Equal(english.ZeroShotPrompts(3).Select(p => p.ToLowerInvariant()),
+            PromptTemplates.ReadFile(tmp.File("templates.txt")).Select(t => PromptTemplates.Apply(t, english.NounPhrase(new ItemDescription(3, null))).ToLowerInvariant()));
+
+        var r = CliRun.Main("eval", "--model", model, "--classes", root, "--class-names", tmp.File("names.txt"), "--templates", tmp.File("templates.txt"), "--output", tmp.File("zs.json"));
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        double top1 = Report(tmp.File("zs.json")).GetProperty("zero_shot").GetProperty("top1").GetDouble();
+
+        using var pipeline = Siglip2.Tasks.EmbeddingPipeline.Load(model);
+        var expected = Siglip2.Tasks.Evaluation.ZeroShotClassification.Run(pipeline, Test.Value, ["en"], limit: 60).Single();
+        Assert.Equal(expected.Top1, top1, 12);
+    }
+
+    [Fact]
     public void KarpathyRetrievalMatchesTheEmbedPath()
     {
         using var tmp = new TempDirectory();
