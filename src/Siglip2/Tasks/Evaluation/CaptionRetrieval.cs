@@ -69,6 +69,11 @@ public static class CaptionRetrieval
         return torch.cat(parts, 0).MoveToOuterDisposeScope();
     }
 
+    private sealed class OffsetProgress(IProgress<int> inner, int offset) : IProgress<int>
+    {
+        public void Report(int value) => inner.Report(value + offset);
+    }
+
     /// <summary>Recall@1/5/10 of <paramref name="images"/> (each with its captions) over the embedded <paramref name="gallery"/>.</summary>
     public static RetrievalRecall Evaluate(EmbeddingPipeline pipeline, EmbeddedGallery gallery, IReadOnlyList<CaptionedImage> images, IProgress<int>? captionProgress = null)
     {
@@ -76,15 +81,17 @@ public static class CaptionRetrieval
         var rows = new List<long>();
         var captions = new List<string>();
         var owner = new List<int>();
+        int leftOut = 0;
         foreach (var image in images)
         {
-            if (!gallery.Rows.TryGetValue(image.ImagePath, out int row)) continue; // skipped file
+            if (!gallery.Rows.TryGetValue(image.ImagePath, out int row)) { leftOut += image.Captions.Count; continue; } // skipped file
             foreach (var c in image.Captions) { captions.Add(c); owner.Add(rows.Count); }
             rows.Add(row);
         }
         if (rows.Count == 0) throw new Siglip2Exception("no decodable image has a caption in this caption set");
         var imageEmbeds = gallery.Embeddings.index_select(0, torch.tensor(rows.ToArray(), ScalarType.Int64));
-        var captionEmbeds = EmbedCaptions(pipeline, captions, captionProgress);
+        // progress counts every caption of the set, those of skipped images as done from the start
+        var captionEmbeds = EmbedCaptions(pipeline, captions, captionProgress is null ? null : new OffsetProgress(captionProgress, leftOut));
         return RetrievalMetrics.Compute(imageEmbeds, captionEmbeds, owner);
     }
 }
