@@ -12,7 +12,7 @@ namespace Siglip2.Cli.Commands;
 public sealed class EvalCommand : ICommand
 {
     public string Name => "eval";
-    public string Summary => "evaluate a FashionScenes checkpoint: zero-shot (every language) and retrieval R@1/R@5";
+    public string Summary => "evaluate a FashionScenes checkpoint (zero-shot in every language, retrieval R@1/R@5), or any checkpoint on class folders / Karpathy / XM3600";
     public string Usage => """
         usage: siglip2 eval --model DIR [--data DIR] [--languages en,de,...] [--limit N] [--scenes N] [--output FILE.json] [--json]
                             [--referring N] [--dense] [--max-patches N]
@@ -30,10 +30,12 @@ public sealed class EvalCommand : ICommand
                             and report segmentation mIoU (fixed-resolution checkpoints)
           --max-patches N   NaFlex checkpoints: evaluate at this max_num_patches instead of the one in
                             preprocessor_config.json (one checkpoint serves every sequence length)
-        """;
+
+        """ + StandardEvalCommand.Usage;
 
     public int Run(IReadOnlyList<string> args)
     {
+        if (StandardEvalCommand.Selected(args)) return StandardEvalCommand.Run(args);
         var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring", "--max-patches"], ["--json", "--dense"]);
         string model = ModelOptions.ResolveFolder(a);
         if (!Directory.Exists(model)) throw new Siglip2Exception($"model folder not found: {model}");
