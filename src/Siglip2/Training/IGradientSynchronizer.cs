@@ -11,6 +11,12 @@ public interface IGradientSynchronizer
 {
     void Synchronize(IReadOnlyList<Parameter> parameters);
 
+    /// <summary>
+    /// The step's loss over the whole job from this process's value (the mean over the ranks, which is the global
+    /// batch's loss when every rank's loss is normalised as <see cref="RingSigmoidLoss"/> does); one process: the value.
+    /// </summary>
+    double AverageLoss(double local) => local;
+
     /// <summary>One process: the gradients are already the batch's.</summary>
     public static IGradientSynchronizer None { get; } = new NoSynchronization();
 

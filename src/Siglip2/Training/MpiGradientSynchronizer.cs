@@ -28,4 +28,11 @@ public sealed class MpiGradientSynchronizer : IGradientSynchronizer
     public TimeSpan LastCommunicationTime => _allReduce.LastCommunicationTime;
 
     public void Synchronize(IReadOnlyList<Parameter> parameters) => _allReduce.Average(parameters);
+
+    public double AverageLoss(double local)
+    {
+        Span<double> value = [local];
+        Group.AllReduceSum(value);
+        return value[0] / Group.Size;
+    }
 }

@@ -284,7 +284,8 @@ public sealed class Trainer : IDisposable
             gradNorm = Options.GradClipNorm > 0
                 ? nn.utils.clip_grad_norm_(_parameters, Options.GradClipNorm)
                 : GlobalGradNorm();
-            loss = total.item<float>();
+            // the global batch's loss in a data-parallel job (every rank logs the same value; one process: its own)
+            loss = Process.Gradients.AverageLoss(total.item<float>());
             if (!double.IsFinite(loss) || !double.IsFinite(gradNorm))
                 throw new Siglip2Exception($"training diverged at step {Step + 1}: loss {loss}, gradient norm {gradNorm} (lower the learning rate or keep gradient clipping on)");
             _optimizer.step();

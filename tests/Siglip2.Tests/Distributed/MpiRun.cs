@@ -32,9 +32,15 @@ public static class MpiRun
     }
 
     /// <summary>Runs a scenario on <paramref name="ranks"/> ranks under mpirun; ranks = 0: one process without mpirun.</summary>
-    public static Result Run(int ranks, string scenario, string folder, params string[] options)
+    public static Result Run(int ranks, string scenario, string folder, params string[] options) =>
+        Launch(ranks, HostAssembly(), [scenario, folder, .. options], folder, scenario);
+
+    /// <summary>Runs the `siglip2` command line (its build output) on <paramref name="ranks"/> ranks; 0: one plain process.</summary>
+    public static Result RunCli(int ranks, string folder, params string[] args) =>
+        Launch(ranks, CliAssembly(), args, folder, "siglip2 " + string.Join(" ", args.Take(1)));
+
+    private static Result Launch(int ranks, string assembly, IReadOnlyList<string> args, string folder, string what)
     {
-        string host = HostAssembly();
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } d ? d : "dotnet";
         var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (ranks == 0)
@@ -54,10 +60,8 @@ public static class MpiRun
         // a plain run must not look like an MPI rank, whatever the test process inherited
         foreach (var name in Siglip2.Distributed.ProcessGroup.LauncherVariables.Concat(["OMPI_COMM_WORLD_RANK", "PMIX_NAMESPACE"]))
             start.Environment.Remove(name);
-        start.ArgumentList.Add(host);
-        start.ArgumentList.Add(scenario);
-        start.ArgumentList.Add(folder);
-        foreach (var o in options) start.ArgumentList.Add(o);
+        start.ArgumentList.Add(assembly);
+        foreach (var o in args) start.ArgumentList.Add(o);
 
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
@@ -67,10 +71,19 @@ public static class MpiRun
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            Assert.Fail($"{scenario} on {ranks} ranks did not finish within {Timeout.TotalSeconds} s (killed):\n{stdout.Result}{stderr.Result}");
+            Assert.Fail($"{what} on {ranks} ranks did not finish within {Timeout.TotalSeconds} s (killed):\n{stdout.Result}{stderr.Result}");
         }
         process.WaitForExit();
         return new Result(process.ExitCode, stdout.Result + stderr.Result, clock.Elapsed, folder);
+    }
+
+    /// <summary>The command line's own build output (the solution build makes it; its runtimeconfig is there).</summary>
+    private static string CliAssembly()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(System.IO.Path.DirectorySeparatorChar));
+        string dll = System.IO.Path.Combine(FixturePaths.RepositoryRoot, "src", "Siglip2.Cli", "bin", output.Parent!.Name, output.Name, "Siglip2.Cli.dll");
+        Assert.True(File.Exists(dll), $"{dll} not found: build the solution (dotnet build Siglip2.slnx -c {output.Parent!.Name})");
+        return dll;
     }
 
     private static readonly object BuildGate = new();
