@@ -26,6 +26,7 @@ public sealed class RecipeBatchSource : IRecipeBatchSource, IDisposable
     private readonly long _sslStep;
     private readonly long _seed;
     private readonly StepPrefetcher<Prepared> _prefetcher;
+    private readonly BalancedSceneWindows? _balanced;
 
     public double WaitSeconds => _prefetcher.WaitSeconds;
     /// <summary>Seconds spent preparing batches (on the background thread), summed.</summary>
@@ -38,9 +39,11 @@ public sealed class RecipeBatchSource : IRecipeBatchSource, IDisposable
     }
 
     /// <param name="imagesAt">the image processor of each step (e.g. <see cref="PatchBudgetImageProcessors.At"/>).</param>
+    /// <param name="balanced">when given, batch s is the first B scenes its balancing filter keeps of window s (the fairness experiment).</param>
     public RecipeBatchSource(FashionScenes scenes, Func<long, IImageProcessor> imagesAt, SiglipTextProcessor text, int batchSize,
-        TrainingObjectives objectives, long totalSteps, long seed)
+        TrainingObjectives objectives, long totalSteps, long seed, BalancedSceneWindows? balanced = null)
     {
+        _balanced = balanced;
         if (batchSize < 1) throw new Siglip2Exception($"batch size must be ≥ 1, got {batchSize}");
         _scenes = scenes; _imagesAt = imagesAt; _text = text; _batchSize = batchSize; _objectives = objectives; _seed = seed;
         _sslStep = objectives.SelfDistillation ? objectives.SelfDistillationStep(totalSteps) : long.MaxValue;
@@ -91,9 +94,10 @@ public sealed class RecipeBatchSource : IRecipeBatchSource, IDisposable
         var images = new RgbImage[_batchSize];
         var captions = new string[_batchSize];
         long first = step * _batchSize;
+        var chosen = _balanced?.Batch(step, _batchSize);
         Parallel.For(0, _batchSize, i =>
         {
-            scenes[i] = _scenes.Generate(first + i);
+            scenes[i] = chosen is null ? _scenes.Generate(first + i) : chosen[i];
             images[i] = new RgbImage(scenes[i].Width, scenes[i].Height, scenes[i].Rgb);
             captions[i] = scenes[i].Caption;
         });

@@ -33,6 +33,14 @@ public sealed record TrainingRecipe
     // ---- data ----
     public FashionScenesConfig Scenes { get; init; } = new() { GrayShare = 0.5, SingleItemShare = 0.6, MaxItems = 3, MaxLongSide = 84 };
     public int TokenizerCorpusScenes { get; init; } = 20_000;
+    /// <summary>
+    /// Data balancing of the caption attribute (<see cref="AttributeBalancing"/>, the fairness experiment): null = none;
+    /// otherwise calibrated on the first <see cref="BalancingCalibrationScenes"/> scenes of the run's stream and applied
+    /// to windows of <see cref="BalancingWindow"/> batches.
+    /// </summary>
+    public BalancingOrder? AttributeBalancing { get; init; }
+    public int BalancingCalibrationScenes { get; init; } = 20_000;
+    public int BalancingWindow { get; init; } = 2;
 
     // ---- optimisation ----
     public int BatchSize { get; init; } = 512;

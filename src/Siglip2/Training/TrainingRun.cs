@@ -52,7 +52,14 @@ public static class TrainingRun
             return new TrainingRunResult(run.Path, first, first, total, 0, 0, 0, double.NaN, run.File(RunFolder.LossLogFileName));
         }
         var scenes = new FashionScenes(data, recipe.RunScenes, SceneSplit.Train);
-        using var source = new RecipeBatchSource(scenes, images, text, recipe.BatchSize, trainer.Objectives, total, recipe.Seed);
+        BalancedSceneWindows? balanced = null;
+        if (recipe.AttributeBalancing is { } order)
+        {
+            var balancing = AttributeBalancing.Calibrate(scenes.Stream(0, recipe.BalancingCalibrationScenes), order, recipe.Seed);
+            balanced = new BalancedSceneWindows(scenes, balancing, recipe.BalancingWindow);
+            log($"data balancing ({order}) of the caption attribute, calibrated on {recipe.BalancingCalibrationScenes:N0} scenes");
+        }
+        using var source = new RecipeBatchSource(scenes, _ => images, text, recipe.BatchSize, trainer.Objectives, total, recipe.Seed, balanced);
         var objectives = trainer.Objectives;
         log($"training {recipe.Name}" + (objectives.Locca || objectives.SelfDistillation
                 ? $" with the SigLIP 2 recipe (LocCa {(objectives.Locca ? "on" : "off")}, SILC/TIPS {(objectives.SelfDistillation ? $"from step {trainer.SelfDistillationStep + 1}" : "off")})"
