@@ -114,8 +114,8 @@ public static class StandardEvalCommand
         Write(report, output);
         if (a.Flag("--json")) Output.WriteJson(report);
         else Console.WriteLine(report.ToMarkdown());
-        Output.Note($"wrote {output}, {Path.ChangeExtension(output, ".md")} and {Path.ChangeExtension(output, ".png")}"
-            + (multilingual is null ? "" : $" and {LanguagesChart(output)}"));
+        Output.Note($"wrote {output}, {Path.ChangeExtension(output, ".md")}, {Path.ChangeExtension(output, ".png")}"
+            + (multilingual is null ? "" : $", {LanguagesChart(output)}"));
         return 0;
     }
 
