@@ -82,7 +82,7 @@ public sealed class EvalCommand : ICommand
             var loaded = TrainingCheckpoint.LoadDecoder(model, siglip.Config)
                 ?? throw new Siglip2Exception($"{model} has no LocCa decoder ({TrainingCheckpoint.DecoderFileName}); train with --objectives locca or siglip2");
             using var decoder = loaded.Decoder;
-            var builder = new LoccaTargetBuilder(text, scenes.CreateLocationTokens(), loaded.Objectives.LoccaLength, 0);
+            var builder = new Siglip2.Processing.Text.LoccaSequences(text, loaded.Objectives.LoccaLength);
             var r = ReferringExpressionEvaluation.Run(siglip, decoder, builder, images, new FashionScenes(data, scenes, SceneSplit.HeldOut), referringScenes);
             lines.Add($"referring expressions: {r.Expressions} of {referringScenes} held-out scenes, accuracy (IoU ≥ 0.5) {100 * r.Accuracy:0.0}%, decoded as a box {100 * r.Parsed:0.0}%");
         }

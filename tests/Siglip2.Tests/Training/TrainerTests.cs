@@ -108,6 +108,23 @@ public class TrainerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ResumeOfAnIncompleteRecipeCheckpointFailsWithAOneLineError()
+    {
+        using var tmp = new TempDirectory();
+        var objectives = new TrainingObjectives { Locca = true, LoccaLength = 10 };
+        using (var t = Trainer.FromScratch(TinyModels.Fixed(), Options(4), objectives, TinyModels.Vocab))
+            t.SaveCheckpoint(tmp.Path);
+        Assert.True(File.Exists(tmp.File(TrainingCheckpoint.ObjectivesFileName)));
+        using (var resumed = Trainer.Resume(tmp.Path))
+            Assert.Equal(objectives, resumed.Objectives);
+        File.Delete(tmp.File(TrainingCheckpoint.DecoderFileName));
+        // the half-built trainer (and with it the loaded model) is disposed once; the error names the missing file
+        var e = Assert.Throws<Siglip2Exception>(() => Trainer.Resume(tmp.Path));
+        Assert.Contains(TrainingCheckpoint.DecoderFileName, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
     public void SavedCheckpointLoadsWithTheSameEmbeddings()
     {
         var config = TinyModels.Fixed();

@@ -1,4 +1,5 @@
 using Siglip2.Data;
+using Siglip2.Processing.Text;
 using Siglip2.Training;
 
 namespace Siglip2.Tasks.Evaluation;
@@ -24,7 +25,7 @@ public static class AblationEvaluation
         if (TrainingCheckpoint.LoadDecoder(folder, pipeline.Model.Config) is { } loaded)
         {
             using var decoder = loaded.Decoder;
-            var builder = new LoccaTargetBuilder(pipeline.TextProcessor, scenesConfig.CreateLocationTokens(), loaded.Objectives.LoccaLength, seed, loaded.Objectives.ParallelShare);
+            var builder = new LoccaSequences(pipeline.TextProcessor, loaded.Objectives.LoccaLength);
             referring = ReferringExpressionEvaluation.Run(pipeline.Model, decoder, builder, pipeline.ImageProcessor, heldOut, o.ReferringScenes).Accuracy;
         }
         // the probe uses scenes of another held-out stream than the retrieval ones

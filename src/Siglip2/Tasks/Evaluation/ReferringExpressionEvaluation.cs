@@ -1,7 +1,7 @@
 using Siglip2.Data;
 using Siglip2.Modeling;
 using Siglip2.Processing.Images;
-using Siglip2.Training;
+using Siglip2.Processing.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,7 +19,7 @@ public sealed record ReferringResult(int Expressions, double Accuracy, double Pa
 /// </summary>
 public static class ReferringExpressionEvaluation
 {
-    public static ReferringResult Run(Siglip2Model model, LoccaDecoder decoder, LoccaTargetBuilder builder, IImageProcessor images,
+    public static ReferringResult Run(Siglip2Model model, LoccaDecoder decoder, LoccaSequences builder, IImageProcessor images,
         FashionScenes heldOut, int scenes, int batchSize = 128)
     {
         var locations = heldOut.Config.CreateLocationTokens();
