@@ -28,7 +28,14 @@ public sealed class RunFolder(string path)
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
-    public bool HasTrainingState => System.IO.File.Exists(File(TrainingState.FileName));
+    public bool HasTrainingState
+    {
+        get
+        {
+            if (Directory.Exists(Path)) Trainer.RecoverStaged(Path); // a save a killed run did not finish
+            return System.IO.File.Exists(File(TrainingState.FileName));
+        }
+    }
 
     /// <summary>The checks of a main run's start (<paramref name="resume"/> false) or resumption, with the fix in each message.</summary>
     public void CheckMainRun(bool resume)

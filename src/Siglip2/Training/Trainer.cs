@@ -166,6 +166,7 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public static Trainer Resume(string folder, TrainingOptions? options = null, TrainingProcess? process = null)
     {
+        if (process is null || process.IsMainProcess) RecoverStaged(folder); // an interrupted save: finish it or drop it
         var state = TrainingState.Load(folder);
         string optimizerPath = Path.Combine(folder, TrainingState.OptimizerFileName);
         if (!File.Exists(optimizerPath))
@@ -341,18 +342,24 @@ public sealed class Trainer : IDisposable
         return reports;
     }
 
-    /// <summary>Writes the training checkpoint (<see cref="TrainingCheckpoint"/>) into <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// Writes the training checkpoint (<see cref="TrainingCheckpoint"/>) into <paramref name="folder"/>, crash-consistent:
+    /// every file goes first into <see cref="StagingFolderName"/> inside it, the training state last; then the files
+    /// are moved over the old ones, the state last. A crash before the staged state exists leaves the old checkpoint
+    /// (the staging folder is dropped by <see cref="RecoverStaged"/>); a crash while moving leaves a complete staging
+    /// folder that <see cref="RecoverStaged"/> finishes moving. Never weights of one step with the state of another.
+    /// </summary>
     public void SaveCheckpoint(string folder)
     {
         Directory.CreateDirectory(folder);
-        CheckpointWriter.Save(Model, folder);
-        foreach (var term in _terms) term.Save(folder);
-        string optimizerPath = Path.Combine(folder, TrainingState.OptimizerFileName);
-        string tmp = optimizerPath + ".tmp";
-        _optimizer.save_state_dict(tmp);
-        File.Move(tmp, optimizerPath, overwrite: true);
+        RecoverStaged(folder);
+        string staging = Path.Combine(folder, StagingFolderName);
+        Directory.CreateDirectory(staging);
+        CheckpointWriter.Save(Model, staging);
+        foreach (var term in _terms) term.Save(staging);
+        _optimizer.save_state_dict(Path.Combine(staging, TrainingState.OptimizerFileName));
         if (Objectives.Locca || Objectives.SelfDistillation)
-            TrainingCheckpoint.WriteObjectives(folder, Objectives, DecoderVocab);
+            TrainingCheckpoint.WriteObjectives(staging, Objectives, DecoderVocab);
         new TrainingState
         {
             Step = Step,
@@ -360,7 +367,29 @@ public sealed class Trainer : IDisposable
             Options = Options,
             OptimizerParameters = _parameterNames,
             NextLearningRate = Options.Schedule.At(Step),
-        }.Save(folder);
+        }.Save(staging);
+        RecoverStaged(folder);
+    }
+
+    /// <summary>The folder a checkpoint is written into before it replaces the previous one.</summary>
+    public const string StagingFolderName = ".checkpoint-staging";
+
+    /// <summary>
+    /// Completes or drops an interrupted <see cref="SaveCheckpoint"/>: a staging folder with its training state is moved
+    /// into place (the state last); one without is deleted, leaving the previous checkpoint. Resume calls it first.
+    /// </summary>
+    public static void RecoverStaged(string folder)
+    {
+        string staging = Path.Combine(folder, StagingFolderName);
+        if (!Directory.Exists(staging)) return;
+        string state = Path.Combine(staging, TrainingState.FileName);
+        if (File.Exists(state))
+        {
+            foreach (string file in Directory.EnumerateFiles(staging).Where(f => Path.GetFileName(f) != TrainingState.FileName && !f.EndsWith(".tmp", StringComparison.Ordinal)))
+                File.Move(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
+            File.Move(state, Path.Combine(folder, TrainingState.FileName), overwrite: true);
+        }
+        Directory.Delete(staging, recursive: true);
     }
 
     private double GlobalGradNorm()
