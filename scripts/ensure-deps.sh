@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages this project needs, only when they are missing.
 set -euo pipefail
-# --tests: also what only the test suite needs (a real browser for the search page's test)
+# --tests: also what only the test suite needs (a real browser for the search page's test; OpenMPI for the
+# data-parallel tests, which launch `mpirun -np 2`; a single-process run never needs libmpi)
 packages=(dataset-fashion-mnist sentencepiece fonts-dejavu-core)
-[[ "${1:-}" == "--tests" ]] && packages+=(chromium chromium-driver)
+[[ "${1:-}" == "--tests" ]] && packages+=(chromium chromium-driver openmpi-bin libopenmpi-dev)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

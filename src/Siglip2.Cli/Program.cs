@@ -18,6 +18,7 @@ public static class Program
         new AcidCommand(),
         new EvalAspectCommand(),
         new AblationCommand(),
+        new FairnessCommand(),
         new QuickstartCommand(),
         new BenchCommand(),
         new IndexCommand(),

@@ -77,7 +77,7 @@ public sealed class AcidCommand : ICommand
         AcidResult result;
         try { result = AcidContinuation.Execute(options, progress, m => { bar?.Dispose(); bar = null; Output.Note(m); }); }
         finally { bar?.Dispose(); }
-        string log = Path.Combine(options.OutputFolder, TrainingRun.LossLogFileName);
+        string log = Path.Combine(options.OutputFolder, RunFolder.LossLogFileName);
         if (File.Exists(log)) Plots.LossCurve(log, Path.Combine(options.OutputFolder, "loss_curve.png"), options.Curate ? "ACID continuation" : "continuation without curation");
         return result;
     }

@@ -18,6 +18,8 @@ public sealed class BenchCommand : ICommand
                siglip2 bench --serve | --index | --ann [--output FILE.md]   (the server vs offline, indexing
                                  12 MP JPEGs vs the tower, or USearch over 1,000,000 random 768-d vectors
                                  vs exact search; a section of docs/performance.md)
+               siglip2 bench --data-parallel [--batch-size B] [--steps N]   (1 process × all cores vs
+                                 mpirun -np 2 × 1 thread on the calibration model; bytes and time in MPI)
                --ann-vectors N   vectors for --ann (default 1,000,000; the built graph is cached in --temp)
 
           --quick           B/16@224 only, batch 8, fp32 and bf16 (a couple of minutes); writes no
@@ -63,7 +65,7 @@ public sealed class BenchCommand : ICommand
 
     private static int Section(ParsedArguments a)
     {
-        string kind = a.Flag("--index") ? "index" : a.Flag("--ann") ? "ann" : "serve";
+        string kind = a.Flag("--index") ? "index" : a.Flag("--ann") ? "ann" : a.Flag("--data-parallel") ? "data-parallel" : "serve";
         string temp = a.Optional("--temp") ?? Path.GetTempPath();
         void Say(string m) => Console.Error.WriteLine("siglip2: " + m);
         object result;
@@ -75,6 +77,11 @@ public sealed class BenchCommand : ICommand
             {
                 int vectors = a.Int("--ann-vectors", 1_000_000, 1000, 2_000_000);
                 var r = AnnBenchmark.Run(temp, Say, vectors); result = r; section = AnnBenchmark.Markdown(r); break;
+            }
+            case "data-parallel":
+            {
+                var r = DataParallelBenchmark.Run(Say, a.Int("--batch-size", 512, 2, 65536), a.Int("--steps", 20, 1, 10000));
+                result = r; section = DataParallelBenchmark.Markdown(r); break;
             }
             default: { var r = ServeBenchmark.Run(temp, Say); result = r; section = ServeBenchmark.Markdown(r); break; }
         }
@@ -93,9 +100,11 @@ public sealed class BenchCommand : ICommand
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp", "--ann-vectors"], ["--quick", "--json", "--serve", "--index", "--ann"]);
-        if (new[] { "--serve", "--index", "--ann" }.Count(a.Flag) > 1) throw new UsageException("give one of --serve, --index and --ann");
-        if (a.Flag("--serve") || a.Flag("--index") || a.Flag("--ann")) return Section(a);
+        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp", "--ann-vectors", "--batch-size", "--steps"],
+            ["--quick", "--json", "--serve", "--index", "--ann", "--data-parallel", DataParallelBenchmark.WorkerFlag]);
+        if (a.Flag(DataParallelBenchmark.WorkerFlag)) return DataParallelBenchmark.Worker(a.Int("--batch-size", 512, 2, 65536), a.Int("--steps", 20, 1, 10000));
+        if (new[] { "--serve", "--index", "--ann", "--data-parallel" }.Count(a.Flag) > 1) throw new UsageException("give one of --serve, --index, --ann and --data-parallel");
+        if (a.Flag("--serve") || a.Flag("--index") || a.Flag("--ann") || a.Flag("--data-parallel")) return Section(a);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         bool quick = a.Flag("--quick"), json = a.Flag("--json");
         string? output = a.Optional("--output");

@@ -12,7 +12,7 @@ namespace Siglip2.Cli.Commands;
 public sealed class EvalCommand : ICommand
 {
     public string Name => "eval";
-    public string Summary => "evaluate a FashionScenes checkpoint: zero-shot (every language) and retrieval R@1/R@5";
+    public string Summary => "evaluate a FashionScenes checkpoint (zero-shot in every language, retrieval R@1/R@5), or any checkpoint on class folders / Karpathy / XM3600";
     public string Usage => """
         usage: siglip2 eval --model DIR [--data DIR] [--languages en,de,...] [--limit N] [--scenes N] [--output FILE.json] [--json]
                             [--referring N] [--dense] [--max-patches N]
@@ -30,10 +30,12 @@ public sealed class EvalCommand : ICommand
                             and report segmentation mIoU (fixed-resolution checkpoints)
           --max-patches N   NaFlex checkpoints: evaluate at this max_num_patches instead of the one in
                             preprocessor_config.json (one checkpoint serves every sequence length)
-        """;
+
+        """ + StandardEvalCommand.Usage;
 
     public int Run(IReadOnlyList<string> args)
     {
+        if (StandardEvalCommand.Selected(args)) return StandardEvalCommand.Run(args);
         var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring", "--max-patches"], ["--json", "--dense"]);
         string model = ModelOptions.ResolveFolder(a);
         if (!Directory.Exists(model)) throw new Siglip2Exception($"model folder not found: {model}");
@@ -77,10 +79,10 @@ public sealed class EvalCommand : ICommand
         var lines = new List<string>();
         if (referringScenes > 0)
         {
-            var loaded = Siglip2RecipeTrainer.LoadDecoder(model, siglip.Config)
-                ?? throw new Siglip2Exception($"{model} has no LocCa decoder ({Siglip2RecipeTrainer.DecoderFileName}); train with --objectives locca or siglip2");
+            var loaded = TrainingCheckpoint.LoadDecoder(model, siglip.Config)
+                ?? throw new Siglip2Exception($"{model} has no LocCa decoder ({TrainingCheckpoint.DecoderFileName}); train with --objectives locca or siglip2");
             using var decoder = loaded.Decoder;
-            var builder = new LoccaTargetBuilder(text, scenes.CreateLocationTokens(), loaded.Objectives.LoccaLength, 0);
+            var builder = new Siglip2.Processing.Text.LoccaSequences(text, loaded.Objectives.LoccaLength);
             var r = ReferringExpressionEvaluation.Run(siglip, decoder, builder, images, new FashionScenes(data, scenes, SceneSplit.HeldOut), referringScenes);
             lines.Add($"referring expressions: {r.Expressions} of {referringScenes} held-out scenes, accuracy (IoU ≥ 0.5) {100 * r.Accuracy:0.0}%, decoded as a box {100 * r.Parsed:0.0}%");
         }
@@ -95,16 +97,9 @@ public sealed class EvalCommand : ICommand
     /// <summary>The scene settings the model was trained with (recipe.json), else the defaults.</summary>
     public static FashionScenesConfig ReadScenesConfig(string model)
     {
-        string path = Path.Combine(model, TrainingRun.RecipeFileName);
-        if (!File.Exists(path)) return new FashionScenesConfig();
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            if (doc.RootElement.TryGetProperty("Scenes", out var s))
-                return s.Deserialize<FashionScenesConfig>() ?? new FashionScenesConfig();
-        }
-        catch (JsonException) { }
-        return new FashionScenesConfig();
+        // a folder whose recipe.json cannot be read evaluates on the default scenes, as one without it
+        try { return RunFolder.TryReadRecipe(model)?.Scenes ?? new FashionScenesConfig(); }
+        catch (Siglip2Exception) { return new FashionScenesConfig(); }
     }
 
     public static void Write(FashionEvaluationReport report, string jsonPath)

@@ -9,7 +9,9 @@ public sealed class TrainCommand : ICommand
     public string Name => "train";
     public string Summary => "train a SigLIP 2 model on FashionScenes (multilingual scenes from Fashion-MNIST)";
     public string Usage => $"""
-        usage: siglip2 train --preset NAME --output DIR [--objectives siglip|locca|siglip2] [--max-steps N] [--seed S] [--resume] [--data DIR]
+        usage: siglip2 train --init MODEL --data SPEC --output DIR [--steps N] [--batch-size B] [--lr X]
+                             [--lock-image] [--lock-text] [--eval-data SPEC] [--eval-limit N] [--resume]
+               siglip2 train --preset NAME --output DIR [--objectives siglip|locca|siglip2] [--max-steps N] [--seed S] [--resume] [--data DIR]
                siglip2 train --continue-from RUN --variant naflex|fixed --output DIR [--image-size N] [--patch-budgets 8,16,24,36]
                              [--max-steps N] [--resume] [--data DIR]
 
@@ -28,6 +30,16 @@ public sealed class TrainCommand : ICommand
                             referring expressions, grounded captions); siglip2: + LocCa + SILC/TIPS
                             self-distillation from 80% of the steps (fixed-resolution presets).
                             The decoder and SSL state are saved beside the model (see docs/training.md)
+        fine-tuning a checkpoint on your own image–text pairs (docs/training.md, docs/data.md):
+          --init MODEL      a checkpoint folder or Hub id (either layout); its tokenizer and processor are kept
+          --data SPEC       WebDataset tar shards ({"data/{00000..00099}.tar"}), a JSONL/CSV manifest
+                            (image,text[,lang]), or a folder of images with .txt captions
+          --steps N         optimizer steps (default 1000); --batch-size B the global batch (default 64)
+          --lr X            peak learning rate (default 1e-5; warm-up 10% of the steps, then cosine)
+          --lock-image      LiT: the image tower stays as released; --lock-text the same for the text tower
+          --eval-data SPEC  held-out pairs: image↔text retrieval R@1/R@5 before and after (first
+                            --eval-limit N pairs, default 1000), in DIR/finetune_eval.json
+          with `mpirun -np N ./siglip2 train ...` N processes share each global batch (docs/distributed.md)
         continuation stages (SigLIP 2 §2.4; a run keeps snapshots in RUN/stage-snapshots/ at 90% and 95%):
           --continue-from RUN  a finished (or ≥ 95%) fixed-resolution run of `siglip2 train`
           --variant fixed   from the 95% snapshot at a new square size, position embedding resized,
@@ -45,8 +57,12 @@ public sealed class TrainCommand : ICommand
     public int Run(IReadOnlyList<string> args)
     {
         var a = ParsedArguments.Parse(args, ["--preset", "--output", "--max-steps", "--steps", "--seed", "--data", "--checkpoint-every", "--objectives",
-            "--continue-from", "--variant", "--image-size", "--patch-budgets"], ["--resume"]);
+            "--continue-from", "--variant", "--image-size", "--patch-budgets", "--init", "--batch-size", "--lr", "--warmup", "--eval-data", "--eval-limit",
+            "--shuffle-buffer"], ["--resume", "--lock-image", "--lock-text"]);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
+        if (a.Optional("--init") is not null) return FineTuneCommandLine.Run(a);
+        foreach (var option in new[] { "--batch-size", "--lr", "--warmup", "--eval-data", "--eval-limit", "--shuffle-buffer", "--lock-image", "--lock-text" })
+            if (a.Optional(option) is not null || a.Flag(option)) throw new UsageException($"{option} belongs to fine-tuning (--init MODEL --data SPEC)");
         if (a.Optional("--continue-from") is not null || a.Optional("--variant") is not null
             || (a.Flag("--resume") && a.Optional("--output") is { } o && ContinuationRecord.Exists(o)))
             return Continue(a);
@@ -106,7 +122,7 @@ public sealed class TrainCommand : ICommand
             DataDirectory = a.Optional("--data"), MaxSteps = maxSteps, Resume = a.Flag("--resume"),
             CheckpointEvery = a.Int("--checkpoint-every", 200, 1),
         };
-        long total = File.Exists(Path.Combine(source, TrainingRun.RecipeFileName)) ? TrainingRecipe.Load(source).Steps : 0;
+        long total = RunFolder.TryReadRecipe(source)?.Steps ?? 0;
         var result = Run(options.OutputFolder, (int)Math.Min(maxSteps ?? total, total), $"{variant.ToString().ToLowerInvariant()} continuation of {source}",
             progress => StageContinuation.Execute(options, progress, Output.Note));
         Output.Note($"checkpoint in {result.OutputFolder} (step {result.LastStep} of {result.TotalSteps}); {result.ImagesPerSecond:0} images/s");
@@ -118,7 +134,7 @@ public sealed class TrainCommand : ICommand
             progress => TrainingRun.Execute(options, progress, Output.Note));
 
     /// <summary>Runs a training job with a progress bar, then draws the loss curve beside the checkpoint.</summary>
-    private static TrainingRunResult Run(string outputFolder, int steps, string title, Func<IProgress<TrainingStepReport>, TrainingRunResult> execute)
+    internal static TrainingRunResult Run(string outputFolder, int steps, string title, Func<IProgress<TrainingStepReport>, TrainingRunResult> execute)
     {
         ProgressReporter? bar = null;
         double loss = double.NaN;
@@ -143,7 +159,7 @@ public sealed class TrainCommand : ICommand
         return result;
     }
 
-    private sealed class Progress(Action<TrainingStepReport> action) : IProgress<TrainingStepReport>
+    internal sealed class Progress(Action<TrainingStepReport> action) : IProgress<TrainingStepReport>
     {
         public void Report(TrainingStepReport value) => action(value);
     }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Siglip2.Processing.Images;
 
 namespace Siglip2.Configuration;
 

@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -58,6 +58,13 @@ public sealed class Siglip2Model : nn.Module
         return Normalize(RequirePooled(output));
     }
 
+    /// <summary>L2-normalised image embeddings (B, D) from fixed-resolution or NaFlex inputs.</summary>
+    public Tensor EmbedImages(VisionInput input)
+    {
+        using var output = Vision.Forward(input);
+        return Normalize(RequirePooled(output));
+    }
+
     /// <summary>L2-normalised text embeddings (B, D) from (B, L) token ids.</summary>
     public Tensor EmbedTexts(Tensor inputIds, Tensor? attentionMask = null)
     {

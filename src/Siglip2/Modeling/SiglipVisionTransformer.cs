@@ -53,6 +53,11 @@ public sealed class SiglipVisionTransformer : nn.Module
         return RunEncoder(embeddings, mask, outputHiddenStates);
     }
 
+    /// <summary>Either forward, chosen by the input's layout (NaFlex when it has a patch mask).</summary>
+    public TowerOutput Forward(VisionInput input, bool outputHiddenStates = false) => input.IsNaflex
+        ? Forward(input.PixelValues, input.PixelAttentionMask!, input.SpatialShapes!, outputHiddenStates)
+        : Forward(input.PixelValues, outputHiddenStates);
+
     private TowerOutput RunEncoder(Tensor embeddings, Tensor? additiveMask, bool outputHiddenStates)
     {
         var hidden = outputHiddenStates ? new List<Tensor>() : null;

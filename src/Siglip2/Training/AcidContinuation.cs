@@ -38,8 +38,8 @@ public static class AcidContinuation
     /// <summary>Learner files copied into the output unchanged (the processors, the run's recipe, the LocCa decoder).</summary>
     private static readonly string[] CarriedFiles =
     [
-        "tokenizer.model", "tokenizer.json", "tokenizer.json.gz", "tokenizer_config.json", "special_tokens_map.json",
-        "preprocessor_config.json", TrainingRun.RecipeFileName, Siglip2RecipeTrainer.DecoderFileName, Siglip2RecipeTrainer.ObjectivesFileName,
+        RunFolder.TokenizerFileName, "tokenizer.json", "tokenizer.json.gz", RunFolder.TokenizerConfigFileName, "special_tokens_map.json",
+        RunFolder.PreprocessorConfigFileName, RunFolder.RecipeFileName, TrainingCheckpoint.DecoderFileName, TrainingCheckpoint.ObjectivesFileName,
     ];
 
     /// <summary>The optimisation of the stage: constant <paramref name="learningRate"/> for <paramref name="steps"/> steps, no weight decay.</summary>
@@ -66,13 +66,13 @@ public static class AcidContinuation
 
         var run = LearnerRun.Read(o.LearnerFolder);
         int batch = o.BatchSize ?? run.BatchSize
-            ?? throw new Siglip2Exception($"{o.LearnerFolder} has no {TrainingRun.RecipeFileName} to take the batch size from; give it (--batch-size)");
+            ?? throw new Siglip2Exception($"{o.LearnerFolder} has no {RunFolder.RecipeFileName} to take the batch size from; give it (--batch-size)");
         long steps = o.Steps ?? (run.StepsDone is long done ? Math.Max(1, (long)Math.Round(done * AcidOptions.DefaultStepShare)) : 0);
         if (steps < 1)
             throw new Siglip2Exception($"{o.LearnerFolder} has no {TrainingState.FileName} to take the stage length from; give it (--steps)");
         long firstScene = o.FirstScene ?? (run.StepsDone * run.BatchSize ?? 0);
         var scenesConfig = run.Scenes ?? new FashionScenesConfig();
-        if (run.Scenes is null) log($"note: {o.LearnerFolder} has no {TrainingRun.RecipeFileName}; using the default FashionScenes settings");
+        if (run.Scenes is null) log($"note: {o.LearnerFolder} has no {RunFolder.RecipeFileName}; using the default FashionScenes settings");
         if (o.FirstScene is null && run.StepsDone is null) log("note: the learner's training length is unknown; the stage starts at scene 0 and may repeat its training scenes");
 
         using var learner = ScoringCheckpoint.Load(o.LearnerFolder, "learner");
@@ -81,7 +81,7 @@ public static class AcidContinuation
         var data = FashionMnist.Load(o.DataDirectory);
         var scenes = new FashionScenes(data, scenesConfig, SceneSplit.Train);
         var options = StageOptions(steps, o.LearningRate, o.GradClipNorm);
-        using var trainer = new SiglipTrainer(learner.Model, options);
+        using var trainer = new Trainer(learner.Model, options);
         using var source = new AcidBatchSource(scenes, learner, teacher, batch, o.Keep, firstScene);
 
         Directory.CreateDirectory(output);
@@ -95,22 +95,16 @@ public static class AcidContinuation
             : $"control (no curation): {steps} steps on the first {batch} of every {source.SuperBatchSize} scenes, lr {o.LearningRate.ToString(CultureInfo.InvariantCulture)}, no weight decay, scenes from {firstScene}");
 
         string logPath = Path.Combine(output, LogFileName);
-        using var lossLog = new LossLogWriter(Path.Combine(output, TrainingRun.LossLogFileName));
+        using var lossLog = new LossLogWriter(Path.Combine(output, RunFolder.LossLogFileName));
         using var acidLog = new StreamWriter(logPath, append: false);
         acidLog.WriteLine(LogHeader);
-        var clock = Stopwatch.StartNew();
         double last = double.NaN, sumAll = 0, sumKept = 0;
-        for (long s = 0; s < steps; s++)
+        // each report comes right after its step, before the next batch is drawn: LastSelection is that step's
+        var observer = new StepObserver(r =>
         {
-            TrainingStepReport r;
-            AcidSelectionStats stats;
-            using (var b = source.GetBatch(s))
-            {
-                stats = source.LastSelection!;
-                if (s == 0 && teacher is not null && !(stats.TeacherLossAll < stats.LearnerLossAll))
-                    log($"note: on the first super-batch the teacher's mean loss ({stats.TeacherLossAll:0.00}) is not below the learner's ({stats.LearnerLossAll:0.00}); a teacher should be the larger or better trained model");
-                r = trainer.TrainStep(b);
-            }
+            var stats = source.LastSelection!;
+            if (r.Step == 1 && teacher is not null && !(stats.TeacherLossAll < stats.LearnerLossAll))
+                log($"note: on the first super-batch the teacher's mean loss ({stats.TeacherLossAll:0.00}) is not below the learner's ({stats.LearnerLossAll:0.00}); a teacher should be the larger or better trained model");
             lossLog.Report(r);
             acidLog.WriteLine(string.Join(",", new double[] { r.Step, r.Loss, r.LearningRate, r.GradNorm, stats.SuperBatch, stats.Kept,
                 stats.LearnerLossAll, stats.LearnerLossKept, stats.TeacherLossAll, stats.TeacherLossKept, stats.LearnabilityAll, stats.LearnabilityKept, r.Seconds }
@@ -118,8 +112,9 @@ public static class AcidContinuation
             acidLog.Flush();
             last = r.Loss; sumAll += stats.LearnabilityAll; sumKept += stats.LearnabilityKept;
             progress?.Report(new AcidStepReport(r, stats, steps));
-        }
-        trainer.SaveCheckpoint(output);
+        });
+        var clock = Stopwatch.StartNew();
+        trainer.Train(source, steps, observer, checkpointFolder: output);
         double seconds = clock.Elapsed.TotalSeconds;
         var result = new AcidResult(output, o.Curate, steps, batch, source.SuperBatchSize, firstScene, o.LearningRate, seconds, last,
             sumAll / steps, sumKept / steps, logPath);
@@ -152,32 +147,16 @@ public static class AcidContinuation
     {
         public static LearnerRun Read(string folder)
         {
-            FashionScenesConfig? scenes = null;
-            int? batch = null;
-            long? steps = null;
-            string recipe = Path.Combine(folder, TrainingRun.RecipeFileName);
-            if (File.Exists(recipe))
-            {
-                try
-                {
-                    using var doc = JsonDocument.Parse(File.ReadAllText(recipe));
-                    var root = doc.RootElement;
-                    if (root.TryGetProperty(nameof(TrainingRecipe.Scenes), out var s))
-                    {
-                        scenes = s.Deserialize<FashionScenesConfig>();
-                        // a run trains on its recipe's scenes with the recipe's seed (TrainingRun)
-                        if (scenes is not null && root.TryGetProperty(nameof(TrainingRecipe.Seed), out var seed) && seed.TryGetInt64(out long sd))
-                            scenes = scenes with { Seed = sd };
-                    }
-                    if (root.TryGetProperty(nameof(TrainingRecipe.BatchSize), out var b) && b.TryGetInt32(out int bs)) batch = bs;
-                }
-                catch (JsonException e)
-                {
-                    throw new Siglip2Exception($"{recipe}: not a valid recipe file ({e.Message})");
-                }
-            }
-            if (File.Exists(Path.Combine(folder, TrainingState.FileName))) steps = TrainingState.Load(folder).Step;
-            return new LearnerRun(scenes, batch, steps);
+            // a run trains on its recipe's scenes with the recipe's seed (TrainingRun)
+            var recipe = RunFolder.TryReadRecipe(folder);
+            long? steps = File.Exists(Path.Combine(folder, TrainingState.FileName)) ? TrainingState.Load(folder).Step : null;
+            return new LearnerRun(recipe?.RunScenes, recipe?.BatchSize, steps);
         }
+    }
+
+    /// <summary>Reports on the caller's thread, in order.</summary>
+    private sealed class StepObserver(Action<TrainingStepReport> action) : IProgress<TrainingStepReport>
+    {
+        public void Report(TrainingStepReport value) => action(value);
     }
 }

@@ -74,9 +74,7 @@ public static class LearnabilitySelection
             throw new Siglip2Exception($"the scoring batch is {(batch.IsNaflex ? "NaFlex" : "fixed-resolution")} but the model is {(model.Config.IsNaflex ? "NaFlex" : "fixed-resolution")}: prepare it with the model's own image processor");
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        var images = batch.IsNaflex
-            ? model.EmbedImages(batch.PixelValues, batch.PixelAttentionMask!, batch.SpatialShapes!)
-            : model.EmbedImages(batch.PixelValues);
+        var images = model.EmbedImages(batch.Vision);
         var texts = model.EmbedTexts(batch.InputIds);
         return PerExampleLoss(images, texts, model.LogitScale, model.LogitBias).data<float>().ToArray();
     }

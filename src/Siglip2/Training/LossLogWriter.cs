@@ -19,26 +19,7 @@ public sealed class LossLogWriter : IProgress<TrainingStepReport>, IDisposable
     public LossLogWriter(string path, long resumeFromStep = 0)
     {
         Path = path;
-        var kept = new List<string>();
-        if (resumeFromStep > 0 && File.Exists(path))
-        {
-            foreach (var line in File.ReadLines(path).Skip(1))
-            {
-                int comma = line.IndexOf(',');
-                if (comma > 0 && long.TryParse(line.AsSpan(0, comma), NumberStyles.Integer, CultureInfo.InvariantCulture, out long s) && s <= resumeFromStep)
-                    kept.Add(line);
-            }
-        }
-        string? dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
-        if (dir != null) Directory.CreateDirectory(dir);
-        try { _writer = new StreamWriter(path, append: false); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new Siglip2Exception($"cannot write the loss log {path}: {e.Message}");
-        }
-        _writer.WriteLine(Header);
-        foreach (var line in kept) _writer.WriteLine(line);
-        _writer.Flush();
+        _writer = StepCsv.Open(path, Header, resumeFromStep);
     }
 
     public void Report(TrainingStepReport r)

@@ -1,3 +1,4 @@
+using Siglip2.Processing.Text;
 using static TorchSharp.torch;
 
 namespace Siglip2.Training;
@@ -12,7 +13,7 @@ public sealed class RecipeBatch : IDisposable
     public required TrainingBatch Pairs { get; init; }
     /// <summary>(3B, L) decoder inputs.</summary>
     public Tensor? DecoderInputs { get; init; }
-    /// <summary>(3B, L) targets, <see cref="LoccaTargetBuilder.IgnoreIndex"/> where not counted.</summary>
+    /// <summary>(3B, L) targets, <see cref="LoccaSequences.IgnoreIndex"/> where not counted.</summary>
     public Tensor? DecoderTargets { get; init; }
     /// <summary>(3B, 1, L, L) additive self-attention mask (causal or parallel per row).</summary>
     public Tensor? DecoderMask { get; init; }

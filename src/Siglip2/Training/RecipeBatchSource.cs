@@ -8,14 +8,14 @@ using static TorchSharp.torch;
 namespace Siglip2.Training;
 
 /// <summary>
-/// Batches for the full recipe (<see cref="Siglip2RecipeTrainer"/>): batch <c>s</c> holds scenes s·B … s·B+B−1 (as
+/// Batches for the recipe (<see cref="Trainer"/>): batch <c>s</c> holds scenes s·B … s·B+B−1 (as
 /// <see cref="FashionScenesBatchSource"/>), their captions, the LocCa decoder rows when LocCa is on, and from the
 /// self-distillation step on, one global and <see cref="TrainingObjectives.LocalViews"/> local crops of the first
 /// <see cref="TrainingObjectives.SslBatch"/> scenes. Every random choice is seeded by (seed, step, image): a resumed
 /// run sees the same batches. The next batch is prepared on a background thread. The image processor may change with
 /// the step (NaFlex with a sampled sequence length: <see cref="PatchBudgetImageProcessors"/>).
 /// </summary>
-public sealed class RecipeBatchSource : IDisposable
+public sealed class RecipeBatchSource : IRecipeBatchSource, IDisposable
 {
     private readonly FashionScenes _scenes;
     private readonly Func<long, IImageProcessor> _imagesAt;
@@ -26,8 +26,11 @@ public sealed class RecipeBatchSource : IDisposable
     private readonly long _sslStep;
     private readonly long _seed;
     private readonly StepPrefetcher<Prepared> _prefetcher;
+    private readonly BalancedSceneWindows? _balanced;
 
     public double WaitSeconds => _prefetcher.WaitSeconds;
+    /// <summary>Seconds spent preparing batches (on the background thread), summed.</summary>
+    public double PrepareSeconds { get; private set; }
 
     public RecipeBatchSource(FashionScenes scenes, IImageProcessor images, SiglipTextProcessor text, int batchSize,
         TrainingObjectives objectives, long totalSteps, long seed)
@@ -36,9 +39,11 @@ public sealed class RecipeBatchSource : IDisposable
     }
 
     /// <param name="imagesAt">the image processor of each step (e.g. <see cref="PatchBudgetImageProcessors.At"/>).</param>
+    /// <param name="balanced">when given, batch s is the first B scenes its balancing filter keeps of window s (the fairness experiment).</param>
     public RecipeBatchSource(FashionScenes scenes, Func<long, IImageProcessor> imagesAt, SiglipTextProcessor text, int batchSize,
-        TrainingObjectives objectives, long totalSteps, long seed)
+        TrainingObjectives objectives, long totalSteps, long seed, BalancedSceneWindows? balanced = null)
     {
+        _balanced = balanced;
         if (batchSize < 1) throw new Siglip2Exception($"batch size must be ≥ 1, got {batchSize}");
         _scenes = scenes; _imagesAt = imagesAt; _text = text; _batchSize = batchSize; _objectives = objectives; _seed = seed;
         _sslStep = objectives.SelfDistillation ? objectives.SelfDistillationStep(totalSteps) : long.MaxValue;
@@ -78,13 +83,21 @@ public sealed class RecipeBatchSource : IDisposable
 
     private Prepared Prepare(long step)
     {
+        var clock = Stopwatch.StartNew();
+        try { return PrepareBatch(step); }
+        finally { lock (_prefetcher) PrepareSeconds += clock.Elapsed.TotalSeconds; }
+    }
+
+    private Prepared PrepareBatch(long step)
+    {
         var scenes = new Scene[_batchSize];
         var images = new RgbImage[_batchSize];
         var captions = new string[_batchSize];
         long first = step * _batchSize;
+        var chosen = _balanced?.Batch(step, _batchSize);
         Parallel.For(0, _batchSize, i =>
         {
-            scenes[i] = _scenes.Generate(first + i);
+            scenes[i] = chosen is null ? _scenes.Generate(first + i) : chosen[i];
             images[i] = new RgbImage(scenes[i].Width, scenes[i].Height, scenes[i].Rgb);
             captions[i] = scenes[i].Caption;
         });

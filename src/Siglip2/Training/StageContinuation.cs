@@ -2,7 +2,6 @@ using Siglip2.Configuration;
 using Siglip2.Data;
 using Siglip2.Modeling;
 using Siglip2.Processing.Images;
-using Siglip2.Processing.Text;
 
 namespace Siglip2.Training;
 
@@ -62,19 +61,19 @@ public static class StageContinuation
             throw new Siglip2Exception("the continued run needs its own --output folder, not the main run's");
 
         var record = o.Resume ? CheckResumed(o, output) : Prepare(o, log);
-        var recipe = TrainingRecipe.Load(output);
+        var run = new RunFolder(output);
+        var recipe = run.ReadRecipe();
         var data = FashionMnist.Load(o.DataDirectory);
-        var tokenizer = SentencePieceBpeTokenizer.Load(Path.Combine(output, "tokenizer.model"));
-        var text = new SiglipTextProcessor(tokenizer, new SiglipTextSettings(Length: recipe.TextLength));
-        var preprocessor = PreprocessorConfig.Load(Path.Combine(output, "preprocessor_config.json"));
+        var (text, _, _) = run.Processors(recipe);
+        var preprocessor = PreprocessorConfig.Load(run.File(RunFolder.PreprocessorConfigFileName));
 
-        using var trainer = o.Resume ? Siglip2RecipeTrainer.Resume(output) : Start(record, log);
+        using var trainer = o.Resume ? Trainer.Resume(output) : Start(record, log);
         long first = trainer.Step, total = trainer.Options.Schedule.TotalSteps, until = Math.Min(total, o.MaxSteps ?? total);
         if (!o.Resume) trainer.SaveCheckpoint(output);
         if (first >= until)
         {
             log($"nothing to do: the run is at step {first} of {until}");
-            return new TrainingRunResult(output, first, first, total, 0, 0, 0, double.NaN, Path.Combine(output, TrainingRun.LossLogFileName));
+            return new TrainingRunResult(output, first, first, total, 0, 0, 0, double.NaN, run.File(RunFolder.LossLogFileName));
         }
         Func<long, IImageProcessor> imagesAt;
         if (record.Variant == StageVariant.Naflex)
@@ -87,11 +86,11 @@ public static class StageContinuation
             var fixedProcessor = ImageProcessorFactory.Create(preprocessor);
             imagesAt = _ => fixedProcessor;
         }
-        var scenes = new FashionScenes(data, recipe.Scenes with { Seed = recipe.Seed }, SceneSplit.Train);
+        var scenes = new FashionScenes(data, recipe.RunScenes, SceneSplit.Train);
         using var source = new RecipeBatchSource(scenes, imagesAt, text, recipe.BatchSize, trainer.Objectives, total, recipe.Seed);
         log($"continuing {record.SourceRun} ({record.Conversion}; {record.Objectives}): steps {first + 1}..{until} of {total}, batch {recipe.BatchSize}"
             + (record.Variant == StageVariant.Naflex ? $", max_num_patches drawn from {{{string.Join(", ", record.PatchBudgets!)}}}" : ""));
-        return TrainingRun.RunRecipeSteps(output, trainer, source, until, o.CheckpointEvery, [], progress);
+        return TrainingRun.Steps(run, trainer, source, until, o.CheckpointEvery, [], progress);
     }
 
     /// <summary>The snapshot a variant starts from, with the checks and messages of a continuation's start.</summary>
@@ -114,7 +113,7 @@ public static class StageContinuation
     private static ContinuationRecord Prepare(StageContinuationOptions o, Action<string> log)
     {
         if (!Directory.Exists(o.SourceRun)) throw new Siglip2Exception($"run folder not found: {o.SourceRun}");
-        var source = TrainingRecipe.Load(o.SourceRun);
+        var source = new RunFolder(o.SourceRun).ReadRecipe();
         if (source.Naflex || ContinuationRecord.Exists(o.SourceRun))
             throw new Siglip2Exception($"{o.SourceRun} is a {(source.Naflex ? "NaFlex" : "continued")} run; the continuation stages start from a fixed-resolution main run (e.g. --preset tiny)");
         string snapshot = SnapshotFolder(o.SourceRun, o.Variant, source.Steps);
@@ -158,24 +157,12 @@ public static class StageContinuation
                 ImageSize = size,
             };
         }
-        Directory.CreateDirectory(o.OutputFolder);
-        foreach (var file in new[] { "tokenizer.model", "tokenizer_config.json" })
-        {
-            string from = Path.Combine(o.SourceRun, file);
-            if (!File.Exists(from)) throw new Siglip2Exception($"{from} not found: the main run's folder is incomplete");
-            File.Copy(from, Path.Combine(o.OutputFolder, file), overwrite: true);
-        }
+        var run = new RunFolder(o.OutputFolder);
+        run.CopyFrom(o.SourceRun, RunFolder.TokenizerFileName, RunFolder.TokenizerConfigFileName);
         // the continued run's loss curves start with the main run's rows up to the snapshot
-        foreach (var file in new[] { TrainingRun.LossLogFileName, TrainingRun.RecipeLossLogFileName })
-        {
-            string from = Path.Combine(o.SourceRun, file);
-            if (File.Exists(from))
-                AtomicFile.WriteAllText(Path.Combine(o.OutputFolder, file),
-                    string.Concat(File.ReadLines(from).Where((line, i) => i == 0 || RowStep(line) <= state.Step).Select(line => line + "\n")));
-        }
-        AtomicFile.WriteAllText(Path.Combine(o.OutputFolder, "preprocessor_config.json"), next.PreprocessorConfigJson() + "\n");
-        AtomicFile.WriteAllText(Path.Combine(o.OutputFolder, TrainingRun.RecipeFileName),
-            System.Text.Json.JsonSerializer.Serialize(next, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        run.CopyLogsFrom(o.SourceRun, state.Step);
+        run.WritePreprocessorConfig(next);
+        run.WriteRecipe(next);
         var record = new ContinuationRecord
         {
             Variant = o.Variant, SourceRun = Path.GetFullPath(o.SourceRun), Snapshot = Path.GetFullPath(snapshot), StartStep = state.Step,
@@ -199,9 +186,9 @@ public static class StageContinuation
         return record;
     }
 
-    private static Siglip2RecipeTrainer Start(ContinuationRecord record, Action<string> log)
+    private static Trainer Start(ContinuationRecord record, Action<string> log)
     {
-        using var main = Siglip2RecipeTrainer.LoadCheckpoint(record.Snapshot);
+        using var main = Trainer.Resume(record.Snapshot);
         IVisionTowerConversion conversion = record.Variant == StageVariant.Naflex
             ? new FixedToNaflexConversion()
             : new FixedResolutionChange(record.ImageSize!.Value, main.Model.Config.Vision!.PatchSize);
@@ -212,11 +199,4 @@ public static class StageContinuation
 
     private static string Describe(TrainingObjectives o) =>
         "sigmoid" + (o.Locca ? " + LocCa" : "") + (o.SelfDistillation ? $" + SILC/TIPS from {o.SelfDistillationStart * 100:0}%" : "");
-
-    private static long RowStep(string line)
-    {
-        int comma = line.IndexOf(',');
-        return comma > 0 && long.TryParse(line.AsSpan(0, comma), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long s)
-            ? s : long.MaxValue;
-    }
 }

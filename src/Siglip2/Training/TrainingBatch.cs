@@ -19,6 +19,8 @@ public sealed class TrainingBatch : IDisposable
     public Tensor? SpatialShapes { get; init; }
 
     public long BatchSize => InputIds.shape[0];
+    /// <summary>The images as the tower's typed input (fixed or NaFlex); the batch keeps owning the tensors.</summary>
+    public Siglip2.Modeling.VisionInput Vision => new(PixelValues, PixelAttentionMask, SpatialShapes);
     public bool IsNaflex => PixelAttentionMask is not null;
 
     /// <summary>Tensors of one preprocessed image batch and its (B·L) caption ids, with the Hugging Face input names.</summary>

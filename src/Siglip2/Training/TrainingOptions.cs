@@ -33,6 +33,15 @@ public sealed record TrainingOptions
     /// </summary>
     public int LossChunks { get; init; } = 1;
 
+    /// <summary>
+    /// LiT (Zhai et al. 2022, "locked-image tuning"): the image tower's parameters get no gradients and stay out of the
+    /// optimizer, so fine-tuning a released checkpoint trains only the text tower, logit_scale and logit_bias.
+    /// </summary>
+    public bool LockImageTower { get; init; }
+
+    /// <summary>The mirror of <see cref="LockImageTower"/>: the text tower stays frozen.</summary>
+    public bool LockTextTower { get; init; }
+
     public void Validate()
     {
         Schedule.Validate();
@@ -42,5 +51,6 @@ public sealed record TrainingOptions
         if (!(Epsilon > 0)) throw new Siglip2Exception($"Adam epsilon must be > 0, got {Epsilon}");
         if (GradClipNorm < 0 || double.IsNaN(GradClipNorm)) throw new Siglip2Exception($"gradient clip norm must be ≥ 0 (0 = off), got {GradClipNorm}");
         if (LossChunks < 1) throw new Siglip2Exception($"loss chunks must be ≥ 1, got {LossChunks}");
+        if (LockImageTower && LockTextTower) throw new Siglip2Exception("both towers locked: nothing but logit_scale and logit_bias would train; lock at most one tower");
     }
 }

@@ -33,6 +33,14 @@ public sealed record TrainingRecipe
     // ---- data ----
     public FashionScenesConfig Scenes { get; init; } = new() { GrayShare = 0.5, SingleItemShare = 0.6, MaxItems = 3, MaxLongSide = 84 };
     public int TokenizerCorpusScenes { get; init; } = 20_000;
+    /// <summary>
+    /// Data balancing of the caption attribute (<see cref="AttributeBalancing"/>, the fairness experiment): null = none;
+    /// otherwise calibrated on the first <see cref="BalancingCalibrationScenes"/> scenes of the run's stream and applied
+    /// to windows of <see cref="BalancingWindow"/> batches.
+    /// </summary>
+    public BalancingOrder? AttributeBalancing { get; init; }
+    public int BalancingCalibrationScenes { get; init; } = 20_000;
+    public int BalancingWindow { get; init; } = 2;
 
     // ---- optimisation ----
     public int BatchSize { get; init; } = 512;
@@ -43,8 +51,12 @@ public sealed record TrainingRecipe
     public double GradClipNorm { get; init; } = 1.0;
     public long Seed { get; init; }
 
-    // ---- SigLIP 2 objectives beyond the sigmoid loss (off by default; see Siglip2RecipeTrainer) ----
+    // ---- SigLIP 2 objectives beyond the sigmoid loss (off by default; see Trainer.CreateTerms) ----
     public TrainingObjectives Objectives { get; init; } = new();
+
+    /// <summary>The scenes a run of this recipe trains on: <see cref="Scenes"/> with the recipe's <see cref="Seed"/>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public FashionScenesConfig RunScenes => Scenes with { Seed = Seed };
 
     public Siglip2Config ModelConfig(int vocabSize) => new()
     {
@@ -128,23 +140,6 @@ public sealed record TrainingRecipe
             BatchSize = 32, Steps = 20, LearningRate = 3e-3,
         },
     ];
-
-    /// <summary>The recipe.json a <see cref="TrainingRun"/> wrote into <paramref name="runFolder"/>.</summary>
-    public static TrainingRecipe Load(string runFolder)
-    {
-        string path = Path.Combine(runFolder, TrainingRun.RecipeFileName);
-        if (!File.Exists(path))
-            throw new Siglip2Exception($"{path} not found: {runFolder} is not a run of `siglip2 train` (it writes recipe.json)");
-        try
-        {
-            return System.Text.Json.JsonSerializer.Deserialize<TrainingRecipe>(File.ReadAllText(path))
-                ?? throw new Siglip2Exception($"{path}: empty recipe");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new Siglip2Exception($"{path}: not a valid recipe ({e.Message})");
-        }
-    }
 
     public static TrainingRecipe Get(string name) =>
         Presets.FirstOrDefault(p => p.Name == name)

@@ -34,7 +34,7 @@ public sealed record TrainingState
     {
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
-            throw new Siglip2Exception($"{path} not found: this folder is not a training checkpoint (save one with SiglipTrainer.SaveCheckpoint)");
+            throw new Siglip2Exception($"{path} not found: this folder is not a training checkpoint (save one with Trainer.SaveCheckpoint)");
         TrainingState? state;
         try { state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), Json); }
         catch (JsonException e) { throw new Siglip2Exception($"{path}: not a valid training state ({e.Message}); re-save the checkpoint"); }

@@ -175,7 +175,7 @@ public class AcidTests(AcidCheckpoints checkpoints) : IClassFixture<AcidCheckpoi
         Assert.Equal(0.0, options.WeightDecay);
         for (int s = 0; s < 8; s++) Assert.Equal(3e-5, options.Schedule.At(s));
         using var model = RandomModel(TinyModels.Fixed(), 3);
-        using var trainer = new SiglipTrainer(model, options);
+        using var trainer = new Trainer(model, options);
         Assert.All(trainer.GroupSummary, group => Assert.Equal(0.0, group.WeightDecay));
         using var batch = new SeparableBatchSource(TinyModels.Fixed(), classes: 6).GetBatch(0);
         var report = trainer.TrainStep(batch);
@@ -196,7 +196,7 @@ public class AcidTests(AcidCheckpoints checkpoints) : IClassFixture<AcidCheckpoi
         var result = AcidContinuation.Execute(new AcidOptions { LearnerFolder = learner, TeacherFolder = teacher, OutputFolder = acid, Steps = 3, LearningRate = 2e-4 });
         Assert.Equal((3L, 16, 32, 6L * 16), (result.Steps, result.BatchSize, result.SuperBatchSize, result.FirstScene));
         foreach (var f in new[] { "config.json", "model.safetensors", "tokenizer.model", "tokenizer_config.json", "preprocessor_config.json", "recipe.json",
-                     "training_state.json", "optimizer.bin", AcidContinuation.LogFileName, AcidContinuation.SummaryFileName, TrainingRun.LossLogFileName })
+                     "training_state.json", "optimizer.bin", AcidContinuation.LogFileName, AcidContinuation.SummaryFileName, RunFolder.LossLogFileName })
             Assert.True(File.Exists(Path.Combine(acid, f)), f);
         // the learner's tokenizer, not the teacher's, goes with the continued model
         Assert.Equal(File.ReadAllBytes(Path.Combine(learner, "tokenizer.model")), File.ReadAllBytes(Path.Combine(acid, "tokenizer.model")));

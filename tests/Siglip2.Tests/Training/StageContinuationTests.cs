@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace Siglip2.Tests.Training;
 
-/// <summary>Stage snapshots and <see cref="Siglip2RecipeTrainer.ContinueAs"/> on synthetic data (library level).</summary>
+/// <summary>Stage snapshots and <see cref="Trainer.ContinueAs"/> on synthetic data (library level).</summary>
 public class StageContinuationTrainerTests
 {
     [Fact]
@@ -66,7 +66,7 @@ public class StageContinuationTrainerTests
         // loss and the same updated weights in both layouts.
         var objectives = new TrainingObjectives { Locca = true, LoccaLength = 10 };
         var config = TinyModels.Fixed();   // 8×8 images, 4×4 patches: a 2×2 grid
-        using var main = Siglip2RecipeTrainer.FromScratch(config, Options, objectives, TinyModels.Vocab);
+        using var main = Trainer.FromScratch(config, Options, objectives, TinyModels.Vocab);
         var source = new SeparableBatchSource(config, 8, seed: 5);
         for (long s = 0; s < 4; s++) { using var b = Synthetic(source, s, views: false); main.TrainStep(b); }
 
@@ -82,7 +82,7 @@ public class StageContinuationTrainerTests
         var fixedImages = ImageProcessorFactory.Create(PreprocessorConfig.Parse(recipe.PreprocessorConfigJson(), "fixed")).Preprocess(images);
         var naflexImages = ImageProcessorFactory.Create(PreprocessorConfig.Parse((recipe with { Naflex = true }).PreprocessorConfigJson(), "naflex")).Preprocess(images);
 
-        RecipeStepReport a, b2;
+        TrainingStepReport a, b2;
         using (var batch = WithDecoderRows(TrainingBatch.From(fixedImages, ids, TinyModels.TextLength), 4)) a = main.TrainStep(batch);
         using (var batch = WithDecoderRows(TrainingBatch.From(naflexImages, ids, TinyModels.TextLength), 4)) b2 = naflex.TrainStep(batch);
         Assert.Equal(a.Sigmoid, b2.Sigmoid, 4);
@@ -101,13 +101,13 @@ public class StageContinuationTrainerTests
     {
         var objectives = new TrainingObjectives { Locca = true, LoccaLength = 10 };
         var fixedConfig = TinyModels.Fixed();
-        using var main = Siglip2RecipeTrainer.FromScratch(fixedConfig, Options with { Schedule = new LearningRateSchedule(3e-3, 2, 50) }, objectives, TinyModels.Vocab);
+        using var main = Trainer.FromScratch(fixedConfig, Options with { Schedule = new LearningRateSchedule(3e-3, 2, 50) }, objectives, TinyModels.Vocab);
         var fixedSource = new SeparableBatchSource(fixedConfig, 8, seed: 7);
         for (long s = 0; s < 10; s++) { using var b = Synthetic(fixedSource, s, views: false); main.TrainStep(b); }
         using var naflex = main.ContinueAs(new FixedToNaflexConversion(), objectives);
         // new data with NaFlex grids of 1×4 … 4×2 patches (a 2×2 position table resized per image)
         var source = new SeparableBatchSource(naflex.Model.Config, 8, seed: 8);
-        var reports = new List<RecipeStepReport>();
+        var reports = new List<TrainingStepReport>();
         while (naflex.Step < 50) { using var b = Synthetic(source, naflex.Step, views: false); reports.Add(naflex.TrainStep(b)); }
         double first = reports.Take(4).Average(r => r.Sigmoid), last = reports.TakeLast(4).Average(r => r.Sigmoid);
         Assert.True(last < 0.7 * first, $"sigmoid {first} → {last}");
@@ -123,7 +123,7 @@ public class StageContinuationTrainerTests
             Locca = true, LoccaLength = 10, SelfDistillation = true, SelfDistillationStart = 0.0, Prototypes = 32, SslBatch = 8, TeacherMomentum = 0.9,
         };
         var config = TinyModels.Fixed();
-        using var main = Siglip2RecipeTrainer.FromScratch(config, Options, objectives, TinyModels.Vocab);
+        using var main = Trainer.FromScratch(config, Options, objectives, TinyModels.Vocab);
         var source = new SeparableBatchSource(config, 8, seed: 9);
         for (long s = 0; s < 4; s++) { using var b = Synthetic(source, s, views: true); main.TrainStep(b); }
         Assert.True(main.TeacherActive);
@@ -137,7 +137,7 @@ public class StageContinuationTrainerTests
         Assert.True((big.Teacher.Vision.FixedEmbeddings.PositionEmbedding.weight! - teacherTable).abs().max().item<float>() < 1e-6f);
 
         var bigSource = new SeparableBatchSource(big.Model.Config, 8, seed: 10);
-        var reports = new List<RecipeStepReport>();
+        var reports = new List<TrainingStepReport>();
         while (big.Step < 40) { using var b = Synthetic(bigSource, big.Step, views: true); reports.Add(big.TrainStep(b)); }
         Assert.True(reports.TakeLast(4).Average(r => r.Sigmoid) < reports.Take(4).Average(r => r.Sigmoid));
         Assert.True(reports.TakeLast(4).Average(r => r.Locca) < reports.Take(4).Average(r => r.Locca));
@@ -147,10 +147,10 @@ public class StageContinuationTrainerTests
     [Fact]
     public void ContinuationCannotAddObjectivesTheRunDidNotHave()
     {
-        using var plain = Siglip2RecipeTrainer.FromScratch(TinyModels.Fixed(), Options, new TrainingObjectives(), TinyModels.Vocab);
+        using var plain = Trainer.FromScratch(TinyModels.Fixed(), Options, new TrainingObjectives(), TinyModels.Vocab);
         var e = Assert.Throws<Siglip2Exception>(() => plain.ContinueAs(new FixedToNaflexConversion(), new TrainingObjectives { Locca = true }));
         Assert.Contains("without LocCa", e.Message);
-        using var locca = Siglip2RecipeTrainer.FromScratch(TinyModels.Fixed(), Options, new TrainingObjectives { Locca = true, LoccaLength = 10 }, TinyModels.Vocab);
+        using var locca = Trainer.FromScratch(TinyModels.Fixed(), Options, new TrainingObjectives { Locca = true, LoccaLength = 10 }, TinyModels.Vocab);
         Assert.Throws<Siglip2Exception>(() => locca.ContinueAs(new FixedToNaflexConversion(), new TrainingObjectives { Locca = true, LoccaLength = 10, SelfDistillation = true }));
     }
 }

@@ -1,3 +1,5 @@
+using Siglip2.Configuration;
+
 namespace Siglip2.Processing.Images;
 
 /// <summary>

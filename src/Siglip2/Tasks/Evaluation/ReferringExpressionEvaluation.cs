@@ -1,7 +1,7 @@
 using Siglip2.Data;
 using Siglip2.Modeling;
 using Siglip2.Processing.Images;
-using Siglip2.Training;
+using Siglip2.Processing.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,7 +19,7 @@ public sealed record ReferringResult(int Expressions, double Accuracy, double Pa
 /// </summary>
 public static class ReferringExpressionEvaluation
 {
-    public static ReferringResult Run(Siglip2Model model, LoccaDecoder decoder, LoccaTargetBuilder builder, IImageProcessor images,
+    public static ReferringResult Run(Siglip2Model model, LoccaDecoder decoder, LoccaSequences builder, IImageProcessor images,
         FashionScenes heldOut, int scenes, int batchSize = 128)
     {
         var locations = heldOut.Config.CreateLocationTokens();
@@ -46,10 +46,7 @@ public static class ReferringExpressionEvaluation
     public static List<long[]> GreedyDecode(Siglip2Model model, LoccaDecoder decoder, ImageBatch batch, IReadOnlyList<long[]> prompts, int maxNew, long eosId)
     {
         using var scope = NewDisposeScope();
-        var tensors = batch.ToTensors();
-        using var tower = batch.IsNaFlex
-            ? model.Vision.Forward(tensors[ImageBatch.PixelValuesName], tensors[ImageBatch.PixelAttentionMaskName], tensors[ImageBatch.SpatialShapesName])
-            : model.Vision.Forward(tensors[ImageBatch.PixelValuesName]);
+        using var tower = model.Vision.Forward(VisionInput.FromNamedTensors(batch.ToTensors()));
         int n = prompts.Count, length = decoder.MaxLength;
         var ids = new long[n * length];
         var lengths = new int[n];

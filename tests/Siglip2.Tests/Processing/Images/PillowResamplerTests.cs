@@ -1,3 +1,4 @@
+using Siglip2.Configuration;
 using Siglip2.Processing.Images;
 
 namespace Siglip2.Tests.Processing.Images;

@@ -1,4 +1,4 @@
-namespace Siglip2.Modeling;
+namespace Siglip2.Configuration;
 
 /// <summary>
 /// The LocCa decoder's ids beyond the tokenizer vocabulary of size V: the mask token of parallel (CapPa) prediction

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 
 namespace Siglip2.Tests.Training;
 
-public class SiglipTrainerTests(ITestOutputHelper output)
+public class TrainerTests(ITestOutputHelper output)
 {
     private const int Classes = 8;
 
@@ -33,7 +33,7 @@ public class SiglipTrainerTests(ITestOutputHelper output)
     public void FixedResolutionTrainingLossFalls()
     {
         var config = TinyModels.Fixed();
-        using var trainer = SiglipTrainer.FromScratch(config, Options());
+        using var trainer = Trainer.FromScratch(config, Options());
         var reports = trainer.Train(new SeparableBatchSource(config, Classes));
         Assert.Equal(60, reports.Count);
         Assert.Equal(60, trainer.Step);
@@ -51,7 +51,7 @@ public class SiglipTrainerTests(ITestOutputHelper output)
     public void NaflexTrainingLossFalls()
     {
         var config = TinyModels.Naflex();
-        using var trainer = SiglipTrainer.FromScratch(config, Options());
+        using var trainer = Trainer.FromScratch(config, Options());
         AssertLossFalls(trainer.Train(new SeparableBatchSource(config, Classes)));
     }
 
@@ -60,8 +60,8 @@ public class SiglipTrainerTests(ITestOutputHelper output)
     {
         var config = TinyModels.Fixed();
         var source = new SeparableBatchSource(config, Classes);
-        using var full = SiglipTrainer.FromScratch(config, Options());
-        using var chunked = SiglipTrainer.FromScratch(config, Options(chunks: 3));
+        using var full = Trainer.FromScratch(config, Options());
+        using var chunked = Trainer.FromScratch(config, Options(chunks: 3));
         var a = full.Train(source);
         var b = chunked.Train(source);
         // Steps 1–2 see the same weights (lr is 0 at step 1): the losses agree to float rounding. Later steps drift
@@ -81,18 +81,18 @@ public class SiglipTrainerTests(ITestOutputHelper output)
         var source = new SeparableBatchSource(config, Classes);
         var options = Options(total: 3 * n);
 
-        using var straight = SiglipTrainer.FromScratch(config, options);
+        using var straight = Trainer.FromScratch(config, options);
         var straightLosses = straight.Train(source, untilStep: 2 * n).Select(r => r.Loss).ToList();
 
         using var tmp = new TempDirectory();
         var resumedLosses = new List<double>();
-        using (var first = SiglipTrainer.FromScratch(config, options))
+        using (var first = Trainer.FromScratch(config, options))
         {
             resumedLosses.AddRange(first.Train(source, untilStep: n, checkpointFolder: tmp.Path).Select(r => r.Loss));
         }
         Assert.True(File.Exists(tmp.File("config.json")) && File.Exists(tmp.File("model.safetensors"))
                     && File.Exists(tmp.File(TrainingState.OptimizerFileName)) && File.Exists(tmp.File(TrainingState.FileName)));
-        using (var second = SiglipTrainer.Resume(tmp.Path))
+        using (var second = Trainer.Resume(tmp.Path))
         {
             Assert.Equal(n, second.Step);
             Assert.Equal(options, second.Options);
@@ -104,7 +104,24 @@ public class SiglipTrainerTests(ITestOutputHelper output)
                 Assert.True(t.SameAs(a[name]), name);
         }
         File.Delete(tmp.File(TrainingState.OptimizerFileName));
-        Assert.Throws<Siglip2Exception>(() => SiglipTrainer.Resume(tmp.Path));
+        Assert.Throws<Siglip2Exception>(() => Trainer.Resume(tmp.Path));
+    }
+
+    [Fact]
+    public void ResumeOfAnIncompleteRecipeCheckpointFailsWithAOneLineError()
+    {
+        using var tmp = new TempDirectory();
+        var objectives = new TrainingObjectives { Locca = true, LoccaLength = 10 };
+        using (var t = Trainer.FromScratch(TinyModels.Fixed(), Options(4), objectives, TinyModels.Vocab))
+            t.SaveCheckpoint(tmp.Path);
+        Assert.True(File.Exists(tmp.File(TrainingCheckpoint.ObjectivesFileName)));
+        using (var resumed = Trainer.Resume(tmp.Path))
+            Assert.Equal(objectives, resumed.Objectives);
+        File.Delete(tmp.File(TrainingCheckpoint.DecoderFileName));
+        // the half-built trainer (and with it the loaded model) is disposed once; the error names the missing file
+        var e = Assert.Throws<Siglip2Exception>(() => Trainer.Resume(tmp.Path));
+        Assert.Contains(TrainingCheckpoint.DecoderFileName, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]
@@ -112,7 +129,7 @@ public class SiglipTrainerTests(ITestOutputHelper output)
     {
         var config = TinyModels.Fixed();
         var source = new SeparableBatchSource(config, Classes);
-        using var trainer = SiglipTrainer.FromScratch(config, Options(40));
+        using var trainer = Trainer.FromScratch(config, Options(40));
         trainer.Train(source);
         using var tmp = new TempDirectory();
         trainer.SaveCheckpoint(tmp.Path);
@@ -165,14 +182,14 @@ public class SiglipTrainerTests(ITestOutputHelper output)
             Assert.DoesNotContain(name, decayed);
         Assert.Equal(model.parameters().Count(), decay.Count + noDecay.Count);
 
-        using var trainer = new SiglipTrainer(model, Options() with { WeightDecay = 0.25 });
+        using var trainer = new Trainer(model, Options() with { WeightDecay = 0.25 });
         Assert.Equal([(0.25, decay.Count), (0.0, noDecay.Count)], trainer.GroupSummary);
     }
 
     [Fact]
     public void RejectsBatchesOfTheWrongLayout()
     {
-        using var trainer = SiglipTrainer.FromScratch(TinyModels.Fixed(), Options(4));
+        using var trainer = Trainer.FromScratch(TinyModels.Fixed(), Options(4));
         using var naflexBatch = new SeparableBatchSource(TinyModels.Naflex(), Classes).GetBatch(0);
         Assert.Throws<Siglip2Exception>(() => trainer.TrainStep(naflexBatch));
         using var bad = new TrainingBatch { PixelValues = torch.zeros(3, 3, 8, 8), InputIds = torch.zeros([4, 8], ScalarType.Int64) };

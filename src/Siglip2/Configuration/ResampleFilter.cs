@@ -1,4 +1,4 @@
-namespace Siglip2.Processing.Images;
+namespace Siglip2.Configuration;
 
 /// <summary>
 /// Pillow's resampling filters, with Pillow's integer codes (<c>PIL.Image.Resampling</c>), which is what
