@@ -1,10 +1,11 @@
+using Siglip2.Distributed;
 using Xunit.Abstractions;
 
 namespace Siglip2.Tests.Distributed;
 
 /// <summary>
-/// K AdamW steps of a tiny model (two small MLP towers, or a width-32 Siglip2Model): 2 ranks × half the batch (ring loss + bucketed gradient averaging with
-/// 256-byte buckets, so tensors are cut across buckets) against one process on the whole batch (SigmoidLoss.Compute,
+/// K AdamW steps of a tiny model (two small MLP towers, or a width-32 Siglip2Model): 2 ranks × half the batch (ring loss +
+/// bucketed gradient averaging) against one process on the whole batch (SigmoidLoss.Compute,
 /// no synchronisation), from the same seed.
 /// </summary>
 public class DataParallelTrainingTests(ITestOutputHelper log)
@@ -16,15 +17,15 @@ public class DataParallelTrainingTests(ITestOutputHelper log)
     private const double WeightTolerance = 1e-5, LossTolerance = 1e-5, GradientRelativeTolerance = 1e-6;
 
     [MpiTheory]
-    [InlineData("linear", 4)]
-    [InlineData("siglip2", 3)]
-    public void TwoRanksTrainToTheWeightsOfOneProcessOnTheGlobalBatch(string model, int steps)
+    [InlineData("linear", 4, 256)]                                        // tensors cut across many buckets
+    [InlineData("siglip2", 3, GradientAllReduce.DefaultBucketBytes)]     // the default: one 25 MB bucket holds the whole model
+    public void TwoRanksTrainToTheWeightsOfOneProcessOnTheGlobalBatch(string model, int steps, long bucketBytes)
     {
         using var single = new TempDirectory();
         using var parallel = new TempDirectory();
         var one = MpiRun.Run(0, "train", single.Path, "batch=8", $"steps={steps}", $"model={model}");
         Assert.True(one.ExitCode == 0, one.Output);
-        var two = MpiRun.Run(2, "train", parallel.Path, "batch=8", $"steps={steps}", "bucketBytes=256", $"model={model}");
+        var two = MpiRun.Run(2, "train", parallel.Path, "batch=8", $"steps={steps}", $"bucketBytes={bucketBytes}", $"model={model}");
         Assert.True(two.ExitCode == 0, $"mpirun -np 2 failed ({two.ExitCode}):\n{two.Output}");
 
         var reference = one.Rank(0);
