@@ -58,9 +58,14 @@ public class DataParallelTrainingTests(ITestOutputHelper log)
             if (keyBias[k]) Assert.True(Math.Abs(gradientsOfOne[k]) < 1e-6 && Math.Abs(gradients[k]) < 1e-6, $"key bias {k} has a gradient");
         Assert.Equal(model == "siglip2" ? 3 * 32 : 0, keyBias.Count(b => b));
         double worst = Enumerable.Range(0, expected.Length).Where(k => !keyBias[k]).Max(k => Math.Abs(expected[k] - rank0[k]));
+        double worstKeyBias = Enumerable.Range(0, expected.Length).Where(k => keyBias[k]).Select(k => Math.Abs(expected[k] - rank0[k])).DefaultIfEmpty(0).Max();
+        log.WriteLine($"{model}: first-step max |Δgradient| {worstGradient:E2} (largest {expectedGradients.Max(Math.Abs):F3}); " +
+                      $"max |Δweight| {worst:E2} (largest weight {expected.Max(Math.Abs):F2}; key biases {worstKeyBias:E2}); " +
+                      $"wall: 1 process {one.Elapsed.TotalSeconds:F1} s, 2 ranks {two.Elapsed.TotalSeconds:F1} s");
         Assert.True(worst <= WeightTolerance, $"max |Δweight| {worst:E2} after {steps} steps");
         // the weights moved: a comparison of untrained weights would check nothing
-        var initial = MpiRun.Run(0, "train", single.Path + "-0", "batch=8", "steps=0", $"model={model}");
+        using var untrainedFolder = new TempDirectory();
+        var initial = MpiRun.Run(0, "train", untrainedFolder.Path, "batch=8", "steps=0", $"model={model}");
         var untrained = initial.Rank(0).GetProperty("weights").EnumerateArray().Select(e => e.GetDouble()).ToArray();
         Assert.True(expected.Zip(untrained, (a, b) => Math.Abs(a - b)).Max() > 0.01);
 
