@@ -17,6 +17,7 @@ internal static class AllReduceBenchmark
 {
     public static void Run(IProcessGroup group, HostOutput output)
     {
+        _group = group;
         var rows = new List<Dictionary<string, double>>();
         foreach (int megabytes in new[] { 1, 4, 25, 100 })
         {
@@ -46,12 +47,16 @@ internal static class AllReduceBenchmark
         output.Write();
     }
 
+    private static IProcessGroup? _group;
+
+    /// <summary>Median of 5 timed runs after a warm-up; a barrier before each, so no rank's time includes waiting for another's copy.</summary>
     private static double Median(Action action)
     {
         action();
         var times = new List<double>();
         for (int i = 0; i < 5; i++)
         {
+            _group!.Barrier();
             long start = Stopwatch.GetTimestamp();
             action();
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);

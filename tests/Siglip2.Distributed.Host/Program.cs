@@ -8,7 +8,7 @@ using TorchSharp;
 // not caught: an unhandled exception must end the whole MPI job through MpiProcessGroup's MPI_Abort hook.
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: Siglip2.Distributed.Host collectives|ring-loss|ring-loss-fd|train|fail-throw|fail-kill|fail-exit|error-truncate|bench-allreduce OUTPUT_DIR [key=value ...]");
+    Console.Error.WriteLine("usage: Siglip2.Distributed.Host collectives|ring-loss|ring-loss-fd|train|gradients|fail-throw|fail-kill|fail-exit|error-truncate|bench-allreduce OUTPUT_DIR [key=value ...]");
     return 2;
 }
 torch.set_num_threads(1);
@@ -21,6 +21,7 @@ switch (args[0])
     case "ring-loss": RingLossScenario.Run(group, output, options); break;
     case "ring-loss-fd": FiniteDifferenceScenario.Run(group, output, options); break;
     case "train": TrainingScenario.Run(group, output, options); break;
+    case "gradients": GradientScenario.Run(group, output); break;
     case "fail-throw": FailureScenarios.Throw(group); break;
     case "fail-kill": FailureScenarios.Kill(group); break;
     case "fail-exit": FailureScenarios.Exit(group); break;

@@ -137,8 +137,9 @@ public sealed unsafe class MpiProcessGroup : IProcessGroup
     {
         Console.Error.WriteLine($"siglip2: rank {Rank} of {Size}: {message}; aborting the MPI job");
         Console.Error.Flush();
-        // not under _gate: the rank may be stuck inside a collective on another thread
-        _mpi.Abort(errorCode);
+        // not under _gate: the rank may be stuck inside a collective on another thread; after MPI_Finalize no MPI call
+        // is allowed, and the launcher ends the job when this process exits non-zero
+        if (!_disposed) _mpi.Abort(errorCode);
         Environment.Exit(errorCode);   // MPI_Abort does not return; this is for a library that does
         throw new InvalidOperationException("unreachable");
     }

@@ -34,6 +34,34 @@ public class MpiCollectivesTests
         }
     }
 
+    [MpiFact]
+    public void GradientAveragingAgreesOnWhichParametersHaveGradients()
+    {
+        const int w = 3;
+        using var temp = new TempDirectory();
+        var run = MpiRun.Run(w, "gradients", temp.Path);
+        Assert.True(run.ExitCode == 0, $"mpirun -np {w} failed ({run.ExitCode}):\n{run.Output}");
+        double mean = (w + 1) / 2.0;   // mean of r + 1 over r = 0..W−1
+        for (int r = 0; r < w; r++)
+        {
+            var result = run.Rank(r);
+            Assert.Equal(new[] { mean, 2 * mean, 3 * mean }, result.GetProperty("a").EnumerateArray().Select(e => e.GetDouble()));
+            // only the last rank had a gradient for b: the others got zeros, so the mean is its gradient / W
+            Assert.Equal(new[] { 4.0 / w, 8.0 / w }, result.GetProperty("b").EnumerateArray().Select(e => e.GetDouble()), new ToleranceComparer(1e-7));
+            Assert.Equal(System.Text.Json.JsonValueKind.Null, result.GetProperty("c").ValueKind);
+            Assert.Equal(Enumerable.Repeat(7.0, 5), result.GetProperty("d").EnumerateArray().Select(e => e.GetDouble()));
+            // the flags (4 bytes for each of a, b, c) and 5 floats in 8-byte buckets: 12 + 20 bytes, 1 + 3 allreduces
+            Assert.Equal(12 + 20, result.GetProperty("payloadBytes").GetInt64());
+            Assert.Equal(1 + 3, result.GetProperty("allreduceCalls").GetInt32());
+        }
+    }
+
+    private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;
+        public int GetHashCode(double obj) => 0;
+    }
+
     [Fact]
     public void WithoutMpirunTheHostRunsAsOneProcessWithoutLoadingMpi()
     {

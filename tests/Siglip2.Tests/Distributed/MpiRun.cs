@@ -116,3 +116,12 @@ public sealed class MpiFactAttribute : FactAttribute
         if (MpiRun.Mpirun is null) Skip = MpiRun.SkipReason;
     }
 }
+
+/// <summary>A theory that needs mpirun: reported as skipped, with the reason, when OpenMPI is not installed.</summary>
+public sealed class MpiTheoryAttribute : TheoryAttribute
+{
+    public MpiTheoryAttribute()
+    {
+        if (MpiRun.Mpirun is null) Skip = MpiRun.SkipReason;
+    }
+}
