@@ -27,6 +27,7 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
     private readonly Channel<PendingInput> _texts, _images;
     private readonly Task _textLoop, _imageLoop;
     private int _queued;
+    private long _accepted;
 
     public ServerMetrics Metrics { get; }
 
@@ -46,6 +47,9 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
     /// <summary>The encoder the batches run on (for request-time checks such as a text's token count).</summary>
     internal Siglip2Encoder Encoder => _encoder;
 
+    /// <summary>Inputs accepted into the queue since the start.</summary>
+    internal long AcceptedInputs => Interlocked.Read(ref _accepted);
+
     /// <summary>Queues the inputs of one request, all or none; false when the queue has no room for them.</summary>
     internal bool TryEnqueue(IReadOnlyList<PendingInput> inputs)
     {
@@ -54,6 +58,7 @@ public sealed class EmbeddingBatcher : IAsyncDisposable
             Interlocked.Add(ref _queued, -inputs.Count);
             return false;
         }
+        Interlocked.Add(ref _accepted, inputs.Count);
         foreach (var input in inputs)
             if (!(input.Text is not null ? _texts.Writer.TryWrite(input) : _images.Writer.TryWrite(input)))
                 input.Result.TrySetException(new ApiError(503, "unavailable", "the server is shutting down"));

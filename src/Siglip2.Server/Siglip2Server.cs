@@ -40,7 +40,9 @@ public static class Siglip2Server
         var batcher = new EmbeddingBatcher(encoder, options, metrics);
         builder.Services.AddSingleton(batcher);
         var app = builder.Build();
-        app.Lifetime.ApplicationStopping.Register(() => batcher.DisposeAsync().AsTask().GetAwaiter().GetResult()); // drain
+        // drain: Kestrel first finishes the requests it accepted (their inputs still reach the batcher), then the
+        // batcher completes its queue; new connections are refused from the start of the stop
+        app.Lifetime.ApplicationStopped.Register(() => batcher.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
         string[] open = ["/health", "/ready", "/ping"];
         app.Use(async (context, next) =>

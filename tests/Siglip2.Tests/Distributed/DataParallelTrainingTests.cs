@@ -8,6 +8,7 @@ namespace Siglip2.Tests.Distributed;
 /// bucketed gradient averaging) against one process on the whole batch (SigmoidLoss.Compute,
 /// no synchronisation), from the same seed.
 /// </summary>
+[Collection(MpiCollection.Name)]
 public class DataParallelTrainingTests(ITestOutputHelper log)
 {
     // measured (2026-12-03), float32 rounding of the reordered sums:

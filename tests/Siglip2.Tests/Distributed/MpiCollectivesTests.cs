@@ -1,6 +1,7 @@
 namespace Siglip2.Tests.Distributed;
 
 /// <summary>The OpenMPI binding under a real <c>mpirun</c>: every collective against its closed form in rank r and size W.</summary>
+[Collection(MpiCollection.Name)]
 public class MpiCollectivesTests
 {
     [MpiFact]

@@ -1,6 +1,7 @@
 namespace Siglip2.Tests.Distributed;
 
 /// <summary>A rank that fails while its peers wait in a collective ends the whole job, with a message, instead of hanging.</summary>
+[Collection(MpiCollection.Name)]
 public class MpiFailureTests
 {
     [MpiFact]

@@ -12,6 +12,7 @@ namespace Siglip2.Tests.Distributed;
 /// Equivalence: the mean of the ranks' losses is the one-process loss; a rank's embedding gradient / W is the
 /// one-process gradient of its rows; the mean of the ranks' t′, b gradients is the one-process one.
 /// </summary>
+[Collection(MpiCollection.Name)]
 public class RingSigmoidLossMpiTests(ITestOutputHelper log)
 {
     // measured (2026-12-03): float32 |Δloss| 4.8e-7 (loss ≈ 3.6), gradients ≤ 1.2e-7; float64 ≤ 9e-16

@@ -71,13 +71,17 @@ public sealed class EmbeddingBatcherTests : IDisposable
     [Fact]
     public async Task StoppingTheServerLetsInFlightRequestsFinish()
     {
-        // the first input waits up to 1.5 s for company: the stop below comes while all six are in flight
-        var app = Siglip2Server.Build(new ServerOptions { Port = 0, MaxBatch = 32, MaxWaitMilliseconds = 1500 }, _encoder);
+        // the first input waits up to 3 s for company: the stop below comes while all six are in flight
+        var app = Siglip2Server.Build(new ServerOptions { Port = 0, MaxBatch = 32, MaxWaitMilliseconds = 3000 }, _encoder);
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(60) };
         var texts = ApiReference.ReferenceTexts(ApiReference.Fixed);
         var requests = Enumerable.Range(0, 6).Select(i => http.PostAsJsonAsync("/v1/embeddings", new { input = texts[i % texts.Length] })).ToList();
-        await Task.Delay(300);
+        // wait until the server holds all six (they wait for company), then stop it
+        var batcher = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<EmbeddingBatcher>(app.Services);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (batcher.AcceptedInputs < 6 && DateTime.UtcNow < deadline) await Task.Delay(5);
+        Assert.Equal(6, batcher.AcceptedInputs);
         Assert.True(requests.All(r => !r.IsCompleted), "a request finished before the stop: the test did not stop a busy server");
         await app.StopAsync();
         var expected = ApiReference.Expected(ApiReference.Fixed, "text_embeds");

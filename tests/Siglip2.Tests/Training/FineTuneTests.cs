@@ -16,6 +16,7 @@ namespace Siglip2.Tests.Training;
 /// image tower bitwise as it was, a resumed run equals an uninterrupted one bitwise, and under `mpirun -np 2` the same
 /// global batches give the one-process weights within float rounding — also after a rank is killed and the job resumed.
 /// </summary>
+[Collection(MpiCollection.Name)]
 public sealed class FineTuneTests : IDisposable
 {
     private readonly TempDirectory _checkpoint = ApiReference.FolderWithTokenizer(ApiReference.Fixed);
