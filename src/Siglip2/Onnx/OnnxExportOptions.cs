@@ -8,6 +8,9 @@ public sealed record OnnxExportOptions
 
     public OnnxPrecision Precision { get; init; } = OnnxPrecision.Float32;
 
+    /// <summary>Input and output names: Hugging Face's (transformers.js, onnx-community) or Immich's.</summary>
+    public OnnxGraphInterface Interface { get; init; } = OnnxGraphInterface.HuggingFace;
+
     /// <summary>Weight bytes above which the initializers are written to <c>&lt;model&gt;.onnx_data</c> (a test sets it low).</summary>
     public long ExternalDataThreshold { get; init; } = DefaultExternalDataThreshold;
 }

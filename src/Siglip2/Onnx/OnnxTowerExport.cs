@@ -16,22 +16,22 @@ public static class OnnxTowerExport
     public static OnnxExportResult WriteVision(SiglipVisionTransformer vision, string path, OnnxExportOptions? options = null)
     {
         options ??= new OnnxExportOptions();
-        var model = BuildVision(vision, options.Precision);
+        var model = BuildVision(vision, options.Precision, options.Interface);
         return Save(model, path, options);
     }
 
     public static OnnxExportResult WriteText(SiglipTextTransformer text, string path, OnnxExportOptions? options = null)
     {
         options ??= new OnnxExportOptions();
-        var model = BuildText(text, options.Precision);
+        var model = BuildText(text, options.Precision, options.Interface);
         return Save(model, path, options);
     }
 
-    internal static ModelProto BuildVision(SiglipVisionTransformer vision, OnnxPrecision precision)
+    internal static ModelProto BuildVision(SiglipVisionTransformer vision, OnnxPrecision precision, OnnxGraphInterface names = OnnxGraphInterface.HuggingFace)
     {
         using var noGrad = torch.no_grad();
         var c = vision.Config;
-        return OnnxModelFile.Wrap(VisionTowerGraph.Build(vision, precision), new Dictionary<string, string>
+        return OnnxModelFile.Wrap(VisionTowerGraph.Build(vision, precision, names), new Dictionary<string, string>
         {
             ["tower"] = "vision",
             ["layout"] = c.IsNaflex ? "naflex" : "fixed",
@@ -41,10 +41,10 @@ public static class OnnxTowerExport
         });
     }
 
-    internal static ModelProto BuildText(SiglipTextTransformer text, OnnxPrecision precision)
+    internal static ModelProto BuildText(SiglipTextTransformer text, OnnxPrecision precision, OnnxGraphInterface names = OnnxGraphInterface.HuggingFace)
     {
         using var noGrad = torch.no_grad();
-        return OnnxModelFile.Wrap(TextTowerGraph.Build(text, precision), new Dictionary<string, string>
+        return OnnxModelFile.Wrap(TextTowerGraph.Build(text, precision, names), new Dictionary<string, string>
         {
             ["tower"] = "text",
             ["precision"] = PrecisionName(precision),

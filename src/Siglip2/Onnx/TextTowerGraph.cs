@@ -16,12 +16,15 @@ internal static class TextTowerGraph
     public const string Batch = "batch_size";
     public const string Sequence = "sequence_length";
 
-    public static GraphProto Build(SiglipTextTransformer text, OnnxPrecision precision)
+    public static GraphProto Build(SiglipTextTransformer text, OnnxPrecision precision, OnnxGraphInterface names = OnnxGraphInterface.HuggingFace)
     {
         var c = text.Config;
         var g = new OnnxGraphBuilder("siglip_text_model");
         var e = new TransformerGraphEmitter(g, precision);
-        string ids = g.Input("input_ids", DataType.Int64, Batch, Sequence);
+        bool immich = names == OnnxGraphInterface.Immich;
+        string ids = immich
+            ? g.Node("Cast", [g.Input("text", DataType.Int32, Batch, Sequence)], Attr.Int("to", (long)DataType.Int64))
+            : g.Input("input_ids", DataType.Int64, Batch, Sequence);
         string tokens = g.Node("Gather", [g.Weight("text_model.embeddings.token_embedding.weight", text.TokenEmbedding.weight!), ids], Attr.Int("axis", 0));
         string length = g.Node("Shape", [ids], Attr.Int("start", 1), Attr.Int("end", 2));
         string positions = g.Node("Slice", [g.Weight("text_model.embeddings.position_embedding.weight", text.PositionEmbedding.weight!),
@@ -29,10 +32,15 @@ internal static class TextTowerGraph
         string embeddings = g.Node("Add", [tokens, positions]);
         string encoded = e.Encoder(embeddings, text.Encoder, c.LayerNormEps, c.HiddenAct, null, "text_model.encoder");
         string last = e.LayerNorm(encoded, text.FinalLayerNorm, c.LayerNormEps, "text_model.final_layer_norm");
-        g.Output("last_hidden_state", last, DataType.Float, Batch, Sequence, c.HiddenSize);
+        if (!immich) g.Output("last_hidden_state", last, DataType.Float, Batch, Sequence, c.HiddenSize);
         string lastIndex = g.Node("Sub", [g.Node("Squeeze", [length, g.Int64Vector(0)]), g.Int64Scalar(1)]);
         string lastToken = g.Node("Gather", [last, lastIndex], Attr.Int("axis", 1));
         string pooled = e.Linear(lastToken, text.Head, "text_model.head");
+        if (immich)
+        {
+            g.Output("embedding", e.L2Normalize(pooled), DataType.Float, Batch, c.ProjectionSize);
+            return g.Graph;
+        }
         g.Output("pooler_output", pooled, DataType.Float, Batch, c.ProjectionSize);
         g.Output("text_embeds", e.L2Normalize(pooled), DataType.Float, Batch, c.ProjectionSize);
         return g.Graph;

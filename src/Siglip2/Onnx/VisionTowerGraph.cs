@@ -25,7 +25,7 @@ internal static class VisionTowerGraph
     public const string Batch = "batch_size";
     public const string Patches = "num_patches";
 
-    public static GraphProto Build(SiglipVisionTransformer vision, OnnxPrecision precision)
+    public static GraphProto Build(SiglipVisionTransformer vision, OnnxPrecision precision, OnnxGraphInterface names = OnnxGraphInterface.HuggingFace)
     {
         var c = vision.Config;
         var g = new OnnxGraphBuilder("siglip_vision_model");
@@ -35,7 +35,7 @@ internal static class VisionTowerGraph
         object sequence;
         if (vision.FixedEmbeddings is { } fixedEmbeddings)
         {
-            string pixels = g.Input("pixel_values", DataType.Float, Batch, c.NumChannels, c.ImageSize, c.ImageSize);
+            string pixels = g.Input(names == OnnxGraphInterface.Immich ? "image" : "pixel_values", DataType.Float, Batch, c.NumChannels, c.ImageSize, c.ImageSize);
             var conv = fixedEmbeddings.PatchEmbedding;
             string patches = g.Node("Conv", [pixels, g.Weight("vision_model.embeddings.patch_embedding.weight", conv.weight!),
                     g.Weight("vision_model.embeddings.patch_embedding.bias", conv.bias!)],
@@ -46,6 +46,8 @@ internal static class VisionTowerGraph
         }
         else
         {
+            if (names == OnnxGraphInterface.Immich)
+                throw new Siglip2Exception("Immich's image model takes fixed-size images (B, 3, H, W); this is a NaFlex checkpoint — export it with --layout onnx-community");
             var naflex = vision.NaflexEmbeddings!;
             string pixels = g.Input("pixel_values", DataType.Float, Batch, Patches, c.PatchDim);
             string keep = g.Input("pixel_attention_mask", DataType.Int64, Batch, Patches);
@@ -57,6 +59,13 @@ internal static class VisionTowerGraph
         }
         string encoded = e.Encoder(embeddings, vision.Encoder, c.LayerNormEps, c.HiddenAct, mask, "vision_model.encoder");
         string last = e.LayerNorm(encoded, vision.PostLayerNorm, c.LayerNormEps, "vision_model.post_layernorm");
+        if (names == OnnxGraphInterface.Immich)
+        {
+            if (vision.Head is not { } immichHead)
+                throw new Siglip2Exception("this image tower has vision_use_head = false: it has no pooled embedding for Immich");
+            g.Output("embedding", e.L2Normalize(PoolingHead(e, immichHead, c.LayerNormEps, c.HiddenAct, last, mask)), DataType.Float, Batch, c.HiddenSize);
+            return g.Graph;
+        }
         g.Output("last_hidden_state", last, DataType.Float, Batch, sequence, c.HiddenSize);
         if (vision.Head is { } head)
         {
