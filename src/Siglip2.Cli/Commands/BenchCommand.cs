@@ -17,6 +17,8 @@ public sealed class BenchCommand : ICommand
         usage: siglip2 bench [--quick] [--output FILE.md] [--peer FILE.json] [--temp DIR] [--json]
                siglip2 bench --serve | --index [--output FILE.md]   (the server vs offline, or indexing 12 MP
                                  JPEGs vs the tower; a section of docs/performance.md)
+               siglip2 bench --onnx [--output FILE.md]   (TorchSharp fp32 vs ONNX Runtime fp32 and int8, B/16
+                                 towers at batch 1 and 8, and int8's cosine to fp32 on real photos and texts)
 
           --quick           B/16@224 only, batch 8, fp32 and bf16 (a couple of minutes); writes no
                             Markdown unless --output is given
@@ -66,25 +68,28 @@ public sealed class BenchCommand : ICommand
         void Say(string m) => Console.Error.WriteLine("siglip2: " + m);
         object result;
         string section;
-        if (index) { var r = IndexBenchmark.Run(temp, Say); result = r; section = IndexBenchmark.Markdown(r); }
+        bool onnx = a.Flag("--onnx");
+        if (onnx) { var r = OnnxBenchmark.Run(temp, Say); result = r; section = OnnxBenchmark.Markdown(r); }
+        else if (index) { var r = IndexBenchmark.Run(temp, Say); result = r; section = IndexBenchmark.Markdown(r); }
         else { var r = ServeBenchmark.Run(temp, Say); result = r; section = ServeBenchmark.Markdown(r); }
         if (a.Flag("--json")) { Output.WriteJson(result); return 0; }
         Console.WriteLine(section);
         string output = a.Optional("--output") ?? Path.Combine(RepositoryPaths.Root, "docs", "performance.md");
-        string Begin = index ? "<!-- index-bench -->" : "<!-- serve-bench -->", End = index ? "<!-- /index-bench -->" : "<!-- /serve-bench -->";
+        string marker = onnx ? "onnx-bench" : index ? "index-bench" : "serve-bench";
+        string Begin = $"<!-- {marker} -->", End = $"<!-- /{marker} -->";
         string text = File.Exists(output) ? File.ReadAllText(output) : "";
         int b = text.IndexOf(Begin, StringComparison.Ordinal), e = text.IndexOf(End, StringComparison.Ordinal);
         string block = Begin + "\n" + section + End;
         text = b >= 0 && e > b ? text[..b] + block + text[(e + End.Length)..] : text.TrimEnd() + "\n\n" + block + "\n";
         Siglip2.Configuration.AtomicFile.WriteAllText(output, text);
-        Console.Error.WriteLine($"siglip2: wrote the serving section of {output}");
+        Console.Error.WriteLine($"siglip2: wrote the {marker} section of {output}");
         return 0;
     }
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp"], ["--quick", "--json", "--serve", "--index"]);
-        if (a.Flag("--serve") || a.Flag("--index")) return Serve(a);
+        var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp"], ["--quick", "--json", "--serve", "--index", "--onnx"]);
+        if (a.Flag("--serve") || a.Flag("--index") || a.Flag("--onnx")) return Serve(a);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         bool quick = a.Flag("--quick"), json = a.Flag("--json");
         string? output = a.Optional("--output");

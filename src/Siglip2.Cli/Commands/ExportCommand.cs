@@ -13,7 +13,7 @@ public sealed class ExportCommand : ICommand
         usage: siglip2 export --model M --format onnx --output DIR [--quantize int8] [--layout onnx-community|immich] [--json]
 
           --model M         a checkpoint folder or Hugging Face Hub id org/name[@revision]
-          --format onnx     the only format (ONNX opset 18, dynamic batch and sequence axes)
+          --format onnx     the only format (ONNX opset 20, dynamic batch and sequence axes)
           --output DIR      the folder to write (created; files of an earlier export are replaced)
           --quantize int8   dynamic int8: u8 activations × s8 weights with per-output-channel scales
                             (DynamicQuantizeLinear + MatMulInteger) for every linear layer

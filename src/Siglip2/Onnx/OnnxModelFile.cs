@@ -5,7 +5,7 @@ using Siglip2.Onnx.Proto;
 namespace Siglip2.Onnx;
 
 /// <summary>
-/// Wraps a graph into an ONNX model (IR version 8, default-domain opset 18) and writes it. A protobuf message cannot
+/// Wraps a graph into an ONNX model (IR version 9, default-domain opset 20) and writes it. A protobuf message cannot
 /// exceed 2 GiB, so when the initializers pass <see cref="OnnxExportOptions.ExternalDataThreshold"/> every initializer
 /// of 1 KiB or more moves to one external data file beside the model (<c>model.onnx_data</c> for <c>model.onnx</c>,
 /// offsets aligned to 4 KiB; the ONNX external-data convention: location, offset, length, relative to the model's
@@ -13,8 +13,8 @@ namespace Siglip2.Onnx;
 /// </summary>
 internal static class OnnxModelFile
 {
-    public const long IrVersion = 8;
-    public const long Opset = 18;
+    public const long IrVersion = 9;
+    public const long Opset = 20;
     private const int ExternalMinBytes = 1024;
     private const int Alignment = 4096;
 

@@ -8,7 +8,7 @@ namespace Siglip2.Onnx;
 public sealed record OnnxExportResult(string ModelPath, string? ExternalDataPath, long WeightBytes);
 
 /// <summary>
-/// Writes a loaded model's image and text towers as separate ONNX graphs (opset 18, dynamic batch and sequence axes,
+/// Writes a loaded model's image and text towers as separate ONNX graphs (opset 20, dynamic batch and sequence axes,
 /// weights as initializers) from the model's own weights: <see cref="VisionTowerGraph"/>, <see cref="TextTowerGraph"/>.
 /// </summary>
 public static class OnnxTowerExport

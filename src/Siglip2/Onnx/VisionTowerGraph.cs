@@ -12,7 +12,7 @@ namespace Siglip2.Onnx;
 /// position table;</item>
 /// <item>NaFlex: <c>pixel_values</c> (batch_size, num_patches, C·p·p), <c>pixel_attention_mask</c> (batch_size,
 /// num_patches) int64 1/0, <c>spatial_shapes</c> (batch_size, 2) int64 (h, w) → Linear patch embedding + the learned
-/// √n×√n position grid resized per image to (h, w) inside the graph (a Loop over the batch: Resize opset 18, linear,
+/// √n×√n position grid resized per image to (h, w) inside the graph (a Loop over the batch: Resize (antialias since opset 18), linear,
 /// half_pixel = align_corners false, antialias 1, exclude_outside 1, as Hugging Face's bilinear antialiased interpolate), rows beyond h·w
 /// filled with resized position 0; padded patches masked out of every attention.</item>
 /// </list>
