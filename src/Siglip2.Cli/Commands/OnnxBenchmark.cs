@@ -18,7 +18,7 @@ public static class OnnxBenchmark
     public sealed record Timing(string Tower, int Batch, double TorchSeconds, double OrtFp32Seconds, double OrtInt8Seconds);
 
     public sealed record Result(IReadOnlyList<Timing> Timings, double ImageCosineMin, double ImageCosineMean, double TextCosineMin,
-        double TextCosineMean, double OrtFp32VsTorchMaxAbs, int Photos, int Texts);
+        double TextCosineMean, double OrtFp32VsTorchMaxAbs, int Photos, int Texts, string Cpu, string CpuFlags, double? LoadAverage);
 
     private static readonly string[] Captions =
     [
@@ -76,7 +76,9 @@ public static class OnnxBenchmark
                 timings.Add(new Timing("text", batch, Median(reps, () => pipeline.EmbedTexts(texts).Dispose()),
                     Median(reps, () => fp32.EmbedTexts(texts, 8).Dispose()), Median(reps, () => int8.EmbedTexts(texts, 8).Dispose())));
             }
-            return new Result(timings, imageMin, imageMean, textMin, textMean, Math.Max(imageTorch, textTorch), photos.Count, Captions.Length);
+            var machine = Siglip2.Tasks.Benchmarking.MachineInfo.Current();
+            return new Result(timings, imageMin, imageMean, textMin, textMean, Math.Max(imageTorch, textTorch), photos.Count, Captions.Length,
+                machine.CpuModel, machine.CpuFlags, Siglip2.Tasks.Benchmarking.MachineInfo.LoadAverage());
         }
         finally
         {
@@ -116,7 +118,7 @@ public static class OnnxBenchmark
         return $"""
             ## ONNX Runtime fp32 and int8 (`siglip2 bench --onnx`)
 
-            B/16@224 with random weights, {Environment.ProcessorCount} threads, {DateTime.UtcNow:yyyy-MM-dd}, one run, same weights: TorchSharp fp32 (the torch backend) against the exported graphs in ONNX Runtime {OrtVersion()} (`--backend onnx`, `--dtype fp32|int8`). Milliseconds per batch (median of 3–5 runs after a warm-up); in brackets the speed-up over TorchSharp.
+            B/16@224 with random weights, {r.Cpu} ({r.CpuFlags}), {Environment.ProcessorCount} threads, load average {r.LoadAverage:F1} at the end, {DateTime.UtcNow:yyyy-MM-dd}, one run, same weights: TorchSharp fp32 (the torch backend) against the exported graphs in ONNX Runtime {OrtVersion()} (`--backend onnx`, `--dtype fp32|int8`). Milliseconds per batch (median of 3–5 runs after a warm-up); in brackets the speed-up over TorchSharp.
 
             | tower | batch | TorchSharp fp32 ms | ORT fp32 ms | ORT int8 ms |
             |---|---:|---:|---:|---:|
