@@ -51,6 +51,8 @@ public sealed class ExportCommand : ICommand
         IReadOnlyList<string> written;
         using (var progress = new ProgressReporter($"export {OnnxTowerExport.PrecisionName(precision)}", OnnxFolderExport.TowerCount(model), "towers"))
             written = OnnxFolderExport.Write(model, folder, output, layout, precision, progress);
+        if (layout == OnnxFolderLayout.Immich && model.TextModel is not null && !written.Contains("textual/tokenizer.json"))
+            Output.Note($"{folder} has no tokenizer.json: Immich tokenises with textual/tokenizer.json (and reads pad_token from textual/tokenizer_config.json); copy them there");
         if (a.Flag("--json"))
         {
             Output.WriteJson(new

@@ -21,8 +21,9 @@ public static class ModelOptions
           --batch-size N    images/texts per forward pass (default 8)
           --dtype T         fp32 (default) or bf16 weights and activations; with --backend onnx:
                             fp32 or int8 (dynamic u8 x s8 quantisation of the linear layers)
-          --backend B       torch (default, TorchSharp) or onnx (ONNX Runtime; the graphs are exported
-                            on first use and cached in ~/.cache/siglip2/onnx or $SIGLIP2_ONNX_CACHE)
+          --backend B       torch (default, TorchSharp) or onnx (ONNX Runtime; embed, classify, index; the
+                            graphs are exported on first use, cached in ~/.cache/siglip2/onnx or
+                            $SIGLIP2_ONNX_CACHE)
           --attention IMPL  auto (default), sdpa or eager
           --max-patches N   NaFlex only: override max_num_patches (e.g. 1024 for documents)
           --no-exif         do not apply the EXIF orientation of photos
@@ -52,7 +53,7 @@ public static class ModelOptions
     {
         bool onnx = UsesOnnx(a);
         if (onnx && !onnxBackend)
-            throw new UsageException("--backend onnx is available for embed and classify; this command runs on torch (drop --backend)");
+            throw new UsageException("--backend onnx is available for embed, classify and index; this command runs on torch (drop --backend)");
         string folder = ResolveFolder(a);
         if (!onnx && a.Optional("--dtype") == "int8")
             throw new UsageException("--dtype int8 needs --backend onnx (TorchSharp has no int8 matrix products)");

@@ -127,18 +127,57 @@ public class OnnxBackendTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void IndexOnTheOnnxBackendStoresTheTorchEmbeddings()
+    {
+        const string fixture = "siglip2-naflex-tiny";
+        using var tmp = new TempDirectory();
+        string photos = Directory.CreateDirectory(tmp.File("photos")).FullName;
+        foreach (var image in FixtureImages(fixture)) File.Copy(image, Path.Combine(photos, Path.GetFileName(image)));
+        string? before = Environment.GetEnvironmentVariable("SIGLIP2_ONNX_CACHE");
+        Environment.SetEnvironmentVariable("SIGLIP2_ONNX_CACHE", tmp.File("cache"));
+        try
+        {
+            var torchRun = CliRun.Main("index", photos, "--db", tmp.File("torch.db"), "--model", FixturePaths.Path(fixture));
+            var onnxRun = CliRun.Main("index", photos, "--db", tmp.File("onnx.db"), "--model", FixturePaths.Path(fixture), "--backend", "onnx");
+            Assert.True(torchRun.ExitCode == 0, torchRun.StdErr);
+            Assert.True(onnxRun.ExitCode == 0, onnxRun.StdErr);
+            using var torchDb = Siglip2.Search.ImageIndexStore.Open(tmp.File("torch.db"), create: false);
+            using var onnxDb = Siglip2.Search.ImageIndexStore.Open(tmp.File("onnx.db"), create: false);
+            var torchRows = torchDb.ReadAll().ToDictionary(r => Path.GetFileName(r.Path));
+            var onnxRows = onnxDb.ReadAll();
+            Assert.Equal(FixtureImages(fixture).Length, onnxRows.Count);
+            foreach (var row in onnxRows)
+            {
+                var reference = torchRows[Path.GetFileName(row.Path)].Embedding!;
+                double max = row.Embedding!.Zip(reference, (x, y) => Math.Abs(x - y)).Max();
+                Assert.True(max <= 1e-5, $"{row.Path}: {max}");
+            }
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SIGLIP2_ONNX_CACHE", before);
+        }
+    }
+
     [Theory]
     [InlineData("embed", "--dtype int8", "needs --backend onnx")]
     [InlineData("embed", "--backend onnx --dtype bf16", "--dtype")]
     [InlineData("embed", "--backend tensorrt", "--backend")]
-    [InlineData("index", "--backend onnx", "available for embed and classify")]
+    [InlineData("search", "--backend onnx", "available for embed, classify and index")]
     public void BackendMistakesGiveOneLine(string command, string options, string expected)
     {
         using var tmp = new TempDirectory();
         var args = new List<string> { command, "--model", FixturePaths.Path("siglip-tiny") };
         args.AddRange(options.Split(' '));
         if (command == "embed") args.AddRange(["--image", FixtureImages("siglip-tiny")[0]]);
-        else args.AddRange(["--db", tmp.File("x.db"), tmp.Path]);
+        else
+        {
+            // an existing (empty) index, so that the option is what fails
+            using (var store = Siglip2.Search.ImageIndexStore.Open(tmp.File("x.db"), create: true))
+                store.SetMeta("model", FixturePaths.Path("siglip-tiny"));
+            args.AddRange(["--db", tmp.File("x.db"), "a query"]);
+        }
         var r = CliRun.Main([.. args]);
         Assert.Equal(2, r.ExitCode);
         Assert.Contains(expected, r.OneLineError());
