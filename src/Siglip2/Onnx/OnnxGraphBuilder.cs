@@ -80,16 +80,16 @@ internal sealed class OnnxGraphBuilder
     {
         using var f = tensor.detach().to_type(ScalarType.Float32).contiguous().cpu();
         var values = f.data<float>().ToArray();
-        return Initializer(name, TensorProto.Types.DataType.Float, f.shape, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        return Initializer(Reserve(name), TensorProto.Types.DataType.Float, f.shape, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
     }
 
     /// <summary>A float32 initializer from values.</summary>
     public string Floats(string name, float[] values, params long[] dims) =>
-        Initializer(name, TensorProto.Types.DataType.Float, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        Initializer(Reserve(name), TensorProto.Types.DataType.Float, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
 
     /// <summary>An int8 initializer.</summary>
     public string SBytes(string name, sbyte[] values, params long[] dims) =>
-        Initializer(name, TensorProto.Types.DataType.Int8, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+        Initializer(Reserve(name), TensorProto.Types.DataType.Int8, dims, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
 
     /// <summary>An int64 initializer (shapes, axes, indices) with a fresh name.</summary>
     public string Int64s(string hint, long[] values, params long[] dims)
@@ -107,9 +107,9 @@ internal sealed class OnnxGraphBuilder
     /// <summary>A 0-D (scalar) float32 constant.</summary>
     public string FloatScalar(float value) => Initializer(Fresh("const"), TensorProto.Types.DataType.Float, [], BitConverter.GetBytes(value));
 
+    /// <summary>Adds an initializer under a name already reserved (by <see cref="Reserve"/> or <see cref="Fresh"/>).</summary>
     private string Initializer(string name, TensorProto.Types.DataType type, long[] dims, byte[] raw)
     {
-        if (!_names.Contains(name)) Reserve(name);
         var t = new TensorProto { Name = name, DataType = (int)type, RawData = UnsafeByteOperations.UnsafeWrap(raw) };
         t.Dims.AddRange(dims);
         Graph.Initializer.Add(t);
