@@ -15,7 +15,7 @@ public sealed class ExportCommand : ICommand
           --model M         a checkpoint folder or Hugging Face Hub id org/name[@revision]
           --format onnx     the only format (ONNX opset 20, dynamic batch and sequence axes)
           --output DIR      the folder to write (created; files of an earlier export are replaced)
-          --quantize int8   dynamic int8: u8 activations × s8 weights with per-output-channel scales
+          --quantize int8   dynamic int8 (none: fp32, the default): u8 activations × s8 weights, per-output-channel scales
                             (DynamicQuantizeLinear + MatMulInteger) for every linear layer
           --layout L        onnx-community (default): onnx/vision_model.onnx, onnx/text_model.onnx
                             (int8: *_int8.onnx) + the checkpoint's JSON and tokenizer files;
