@@ -13,6 +13,7 @@ public static class Program
         new ClassifyCommand(),
         new TokenizeCommand(),
         new PreprocessCommand(),
+        new ExportCommand(),
         new TrainCommand(),
         new EvalCommand(),
         new AcidCommand(),

@@ -21,6 +21,8 @@ public sealed class BenchCommand : ICommand
                siglip2 bench --data-parallel [--batch-size B] [--steps N]   (1 process × all cores vs
                                  mpirun -np 2 × 1 thread on the calibration model; bytes and time in MPI)
                --ann-vectors N   vectors for --ann (default 1,000,000; the built graph is cached in --temp)
+               siglip2 bench --onnx [--output FILE.md]   (TorchSharp fp32 vs ONNX Runtime fp32 and int8, B/16
+                                 towers at batch 1 and 8, and int8's cosine to fp32 on real photos and texts)
 
           --quick           B/16@224 only, batch 8, fp32 and bf16 (a couple of minutes); writes no
                             Markdown unless --output is given
@@ -65,13 +67,14 @@ public sealed class BenchCommand : ICommand
 
     private static int Section(ParsedArguments a)
     {
-        string kind = a.Flag("--index") ? "index" : a.Flag("--ann") ? "ann" : a.Flag("--data-parallel") ? "data-parallel" : "serve";
+        string kind = a.Flag("--index") ? "index" : a.Flag("--ann") ? "ann" : a.Flag("--data-parallel") ? "data-parallel" : a.Flag("--onnx") ? "onnx" : "serve";
         string temp = a.Optional("--temp") ?? Path.GetTempPath();
         void Say(string m) => Console.Error.WriteLine("siglip2: " + m);
         object result;
         string section;
         switch (kind)
         {
+            case "onnx": { var r = OnnxBenchmark.Run(temp, Say); result = r; section = OnnxBenchmark.Markdown(r); break; }
             case "index": { var r = IndexBenchmark.Run(temp, Say); result = r; section = IndexBenchmark.Markdown(r); break; }
             case "ann":
             {
@@ -101,10 +104,11 @@ public sealed class BenchCommand : ICommand
     public int Run(IReadOnlyList<string> args)
     {
         var a = ParsedArguments.Parse(args, ["--output", "--peer", "--temp", "--ann-vectors", "--batch-size", "--steps"],
-            ["--quick", "--json", "--serve", "--index", "--ann", "--data-parallel", DataParallelBenchmark.WorkerFlag]);
+            ["--quick", "--json", "--serve", "--index", "--ann", "--data-parallel", "--onnx", DataParallelBenchmark.WorkerFlag]);
         if (a.Flag(DataParallelBenchmark.WorkerFlag)) return DataParallelBenchmark.Worker(a.Int("--batch-size", 512, 2, 65536), a.Int("--steps", 20, 1, 10000));
-        if (new[] { "--serve", "--index", "--ann", "--data-parallel" }.Count(a.Flag) > 1) throw new UsageException("give one of --serve, --index, --ann and --data-parallel");
-        if (a.Flag("--serve") || a.Flag("--index") || a.Flag("--ann") || a.Flag("--data-parallel")) return Section(a);
+        string[] sections = ["--serve", "--index", "--ann", "--data-parallel", "--onnx"];
+        if (sections.Count(a.Flag) > 1) throw new UsageException("give one of " + string.Join(", ", sections));
+        if (sections.Any(a.Flag)) return Section(a);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         bool quick = a.Flag("--quick"), json = a.Flag("--json");
         string? output = a.Optional("--output");

@@ -38,11 +38,13 @@ public sealed class ClassifyCommand : ICommand
         int top = a.Int("--top", labels.Count, 1, 100_000);
         var prompts = labels.Select(l => template.Replace("{}", l)).ToList();
 
-        using var pipeline = ModelOptions.Load(a);
+        using var pipeline = ModelOptions.Load(a, onnxBackend: true);
+        using var onnx = ModelOptions.LoadOnnx(a, pipeline);
         var tokenized = TextOptions.Tokenize(pipeline.TextProcessor, prompts, a);
-        using var textEmbeds = pipeline.EmbedTexts(tokenized);
+        using var textEmbeds = onnx?.EmbedTexts(tokenized, pipeline.Options.BatchSize) ?? pipeline.EmbedTexts(tokenized);
         using var progress = new ProgressReporter("classifying", images.Count, "images", enabled: images.Count > pipeline.Options.BatchSize && !Console.IsErrorRedirected);
-        using var imageEmbeds = pipeline.EmbedImageFiles(images, progress);
+        using var imageEmbeds = onnx?.EmbedImageFiles(pipeline.ImageProcessor, images, pipeline.Options.BatchSize, pipeline.Options.Decode, progress)
+            ?? pipeline.EmbedImageFiles(images, progress);
         using var probabilities = pipeline.Probabilities(imageEmbeds, textEmbeds);
         var (_, perImage) = pipeline.Model.Logits(imageEmbeds, textEmbeds);
         float[] p = probabilities.data<float>().ToArray();

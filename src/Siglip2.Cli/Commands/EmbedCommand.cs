@@ -34,19 +34,21 @@ public sealed class EmbedCommand : ICommand
             throw new UsageException($"--output must name a .safetensors file, got '{output}'");
         if (output != null)
             OutputGuard.CheckFile("--output", output, images.Concat(a.All("--text-file")), [ModelOptions.ResolveFolder(a)]);
-        using var pipeline = ModelOptions.Load(a);
+        using var pipeline = ModelOptions.Load(a, onnxBackend: true);
+        using var onnx = ModelOptions.LoadOnnx(a, pipeline);
         Tensor? imageEmbeds = null, textEmbeds = null;
         try
         {
             if (images.Count > 0)
             {
                 using var progress = new ProgressReporter("embedding images", images.Count, "images", enabled: images.Count > pipeline.Options.BatchSize && !Console.IsErrorRedirected);
-                imageEmbeds = pipeline.EmbedImageFiles(images, progress);
+                imageEmbeds = onnx?.EmbedImageFiles(pipeline.ImageProcessor, images, pipeline.Options.BatchSize, pipeline.Options.Decode, progress)
+                    ?? pipeline.EmbedImageFiles(images, progress);
             }
             if (texts.Count > 0)
             {
                 var batch = TextOptions.Tokenize(pipeline.TextProcessor, texts, a);
-                textEmbeds = pipeline.EmbedTexts(batch);
+                textEmbeds = onnx?.EmbedTexts(batch, pipeline.Options.BatchSize) ?? pipeline.EmbedTexts(batch);
             }
             if (output != null)
             {

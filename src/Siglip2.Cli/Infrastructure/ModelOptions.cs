@@ -1,5 +1,6 @@
 using Siglip2.Hub;
 using Siglip2.Modeling;
+using Siglip2.Onnx;
 using Siglip2.Processing.Images;
 using Siglip2.Processing.Text;
 using Siglip2.Tasks;
@@ -10,7 +11,7 @@ namespace Siglip2.Cli.Infrastructure;
 /// <summary>Options shared by the commands that run a checkpoint.</summary>
 public static class ModelOptions
 {
-    public static readonly string[] ValueOptions = ["--model", "--batch-size", "--dtype", "--attention", "--max-patches", .. TextOptions.ValueOptions];
+    public static readonly string[] ValueOptions = ["--model", "--batch-size", "--dtype", "--backend", "--attention", "--max-patches", .. TextOptions.ValueOptions];
     public static readonly string[] FlagOptions = ["--json", "--no-exif", .. TextOptions.FlagOptions];
 
     public const string Help = """
@@ -18,7 +19,11 @@ public static class ModelOptions
                             preprocessor_config.json, tokenizer.json or tokenizer.model) or a
                             Hugging Face Hub id org/name[@revision], downloaded into the HF cache
           --batch-size N    images/texts per forward pass (default 8)
-          --dtype T         fp32 (default) or bf16 weights and activations
+          --dtype T         fp32 (default) or bf16 weights and activations; with --backend onnx:
+                            fp32 or int8 (dynamic u8 x s8 quantisation of the linear layers)
+          --backend B       torch (default, TorchSharp) or onnx (ONNX Runtime; embed, classify, index; the
+                            graphs are exported on first use, cached in ~/.cache/siglip2/onnx or
+                            $SIGLIP2_ONNX_CACHE)
           --attention IMPL  auto (default), sdpa or eager
           --max-patches N   NaFlex only: override max_num_patches (e.g. 1024 for documents)
           --no-exif         do not apply the EXIF orientation of photos
@@ -30,13 +35,35 @@ public static class ModelOptions
     public static string ResolveFolder(ParsedArguments a, string what = "a checkpoint folder or Hub id") =>
         ModelLocator.Resolve(a.Required("--model", what), progress: new DownloadProgress());
 
-    public static EmbeddingPipeline Load(ParsedArguments a)
+    private static readonly Dictionary<string, OnnxPrecision> OnnxDTypes = new() { ["fp32"] = OnnxPrecision.Float32, ["int8"] = OnnxPrecision.Int8 };
+
+    /// <summary>Whether --backend onnx was given (--backend torch|onnx).</summary>
+    public static bool UsesOnnx(ParsedArguments a) =>
+        a.Choice("--backend", new Dictionary<string, bool> { ["torch"] = false, ["onnx"] = true }, false);
+
+    /// <summary>
+    /// The ONNX Runtime embedder of --backend onnx over the pipeline's (fp32) model, or null for the torch backend.
+    /// --dtype fp32|int8 picks the graphs' precision.
+    /// </summary>
+    public static OnnxEmbedder? LoadOnnx(ParsedArguments a, EmbeddingPipeline pipeline) =>
+        UsesOnnx(a) ? new OnnxEmbedder(pipeline.Model, pipeline.Folder, a.Choice("--dtype", OnnxDTypes, OnnxPrecision.Float32), OnnxEmbedder.DefaultCacheRoot()) : null;
+
+    /// <param name="onnxBackend">whether the command runs --backend onnx (through <see cref="LoadOnnx"/>); others refuse it.</param>
+    public static EmbeddingPipeline Load(ParsedArguments a, bool onnxBackend = false)
     {
+        bool onnx = UsesOnnx(a);
+        if (onnx && !onnxBackend)
+            throw new UsageException("--backend onnx is available for embed, classify and index; this command runs on torch (drop --backend)");
         string folder = ResolveFolder(a);
+        if (!onnx && a.Optional("--dtype") == "int8")
+            throw new UsageException("--dtype int8 needs --backend onnx (TorchSharp has no int8 matrix products)");
+        var dtype = ScalarType.Float32; // the onnx backend exports its graphs from the fp32 weights
+        if (onnx) a.Choice("--dtype", OnnxDTypes, OnnxPrecision.Float32); // fp32 or int8 (LoadOnnx uses it)
+        else dtype = a.Choice("--dtype", DTypes, ScalarType.Float32);
         var options = new EmbeddingPipelineOptions
         {
             BatchSize = a.Int("--batch-size", 8, 1, 4096),
-            DType = a.Choice("--dtype", DTypes, ScalarType.Float32),
+            DType = dtype,
             Attention = a.Choice("--attention", Commands.VerifyCommand.AttentionChoices, AttentionImplementation.Auto),
             MaxNumPatches = a.Optional("--max-patches") is null ? null : a.Int("--max-patches", 256, 1, 65536),
             Decode = new ImageDecodeOptions { ApplyExifOrientation = !a.Flag("--no-exif") },

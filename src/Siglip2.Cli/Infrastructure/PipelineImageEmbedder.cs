@@ -4,8 +4,8 @@ using Siglip2.Tasks;
 
 namespace Siglip2.Cli.Infrastructure;
 
-/// <summary>The embedding pipeline as the <see cref="IImageEmbedder"/> the index needs.</summary>
-public sealed class PipelineImageEmbedder(EmbeddingPipeline pipeline, string modelId) : IImageEmbedder
+/// <summary>The embedding pipeline as the <see cref="IImageEmbedder"/> the index needs (with --backend onnx, its ONNX Runtime graphs).</summary>
+public sealed class PipelineImageEmbedder(EmbeddingPipeline pipeline, string modelId, Siglip2.Onnx.OnnxEmbedder? onnx = null) : IImageEmbedder
 {
     public string ModelId => modelId;
     public int Dimensions => pipeline.Model.Config.Vision?.HiddenSize ?? throw new Siglip2Exception($"{modelId} has no image tower; an image index needs one");
@@ -14,7 +14,7 @@ public sealed class PipelineImageEmbedder(EmbeddingPipeline pipeline, string mod
 
     public float[][] EmbedImages(ImageBatch batch)
     {
-        using var embeds = pipeline.EmbedImages(batch);
+        using var embeds = onnx?.EmbedImages(batch) ?? pipeline.EmbedImages(batch);
         return Rows(embeds);
     }
 
