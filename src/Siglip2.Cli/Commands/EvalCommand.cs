@@ -16,6 +16,8 @@ public sealed class EvalCommand : ICommand
     public string Usage => """
         usage: siglip2 eval --model DIR [--data DIR] [--languages en,de,...] [--limit N] [--scenes N] [--output FILE.json] [--json]
                             [--referring N] [--dense] [--max-patches N]
+               siglip2 eval --model DIR --int8-gate [--limit N] [--results FILE.md]   (int8 vs fp32: cosine and
+                            zero-shot change, the accuracy gate of docs/onnx.md; a section of FILE, default docs/onnx.md)
 
           --model DIR       a checkpoint trained by `siglip2 train` (or any SigLIP checkpoint with its tokenizer)
           --data DIR        the four Fashion-MNIST IDX files (default: Debian's dataset-fashion-mnist)
@@ -36,6 +38,7 @@ public sealed class EvalCommand : ICommand
     public int Run(IReadOnlyList<string> args)
     {
         if (StandardEvalCommand.Selected(args)) return StandardEvalCommand.Run(args);
+        if (args.Contains("--int8-gate")) return Int8Gate(args);
         var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring", "--max-patches"], ["--json", "--dense"]);
         string model = ModelOptions.ResolveFolder(a);
         if (!Directory.Exists(model)) throw new Siglip2Exception($"model folder not found: {model}");
@@ -54,6 +57,27 @@ public sealed class EvalCommand : ICommand
         if (a.Optional("--referring") is not null || a.Flag("--dense"))
             Console.WriteLine(EvaluateRecipeTasks(model, a.Optional("--data"), a.Optional("--referring") is null ? 0 : a.Int("--referring", 150, 1, 10000), a.Flag("--dense")));
         return 0;
+    }
+
+    private static int Int8Gate(IReadOnlyList<string> args)
+    {
+        var a = ParsedArguments.Parse(args, ["--model", "--data", "--limit", "--results"], ["--int8-gate"]);
+        string model = ModelOptions.ResolveFolder(a);
+        string fixtures = Path.Combine(RepositoryPaths.Root, "tests", "fixtures", "preprocess");
+        var photos = Directory.Exists(fixtures) ? Directory.EnumerateFiles(fixtures).Where(f => f.EndsWith(".jpg", StringComparison.Ordinal) || f.EndsWith(".jpeg", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList() : [];
+        var r = Int8AccuracyGate.Run(model, a.Optional("--data"), a.Int("--limit", 10000, 10, 10000), photos, Output.Note);
+        string command = "./siglip2 eval " + string.Join(" ", args);
+        string section = Int8AccuracyGate.Markdown(r, command);
+        Console.WriteLine(section);
+        string results = a.Optional("--results") ?? Path.Combine(RepositoryPaths.Root, "docs", "onnx.md");
+        const string Begin = "<!-- int8-gate -->", End = "<!-- /int8-gate -->";
+        string text = File.Exists(results) ? File.ReadAllText(results) : "";
+        int b = text.IndexOf(Begin, StringComparison.Ordinal), e = text.IndexOf(End, StringComparison.Ordinal);
+        string block = Begin + "\n## int8 accuracy gate on a trained checkpoint\n\n" + section + End;
+        text = b >= 0 && e > b ? text[..b] + block + text[(e + End.Length)..] : text.TrimEnd() + "\n\n" + block + "\n";
+        Siglip2.Configuration.AtomicFile.WriteAllText(results, text);
+        Output.Note($"wrote the int8-gate section of {results}");
+        return r.Passed ? 0 : 1;
     }
 
     public static FashionEvaluationReport Evaluate(string model, string? dataDir, IReadOnlyList<string> languages, int? limit, int scenes, int batchSize = 256,

@@ -11,7 +11,9 @@ public class MpiFailureTests
         var run = MpiRun.Run(2, "fail-throw", temp.Path);
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("rank 1 of 2: unhandled InvalidOperationException: scenario fail-throw: this rank fails on purpose; aborting the MPI job", run.Output);
-        Assert.Contains("MPI_ABORT", run.Output);
+        // the launcher's own report varies with timing: usually "MPI_ABORT was invoked", sometimes only the exit status
+        Assert.True(run.Output.Contains("MPI_ABORT", StringComparison.Ordinal) || run.Output.Contains("non-zero status", StringComparison.Ordinal),
+            "mpirun reported neither the abort nor a failed rank:\n" + run.Output);
         Assert.True(run.Elapsed < MpiRun.Timeout);
     }
 
