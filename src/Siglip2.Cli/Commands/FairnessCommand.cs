@@ -53,8 +53,8 @@ public sealed class FairnessCommand : ICommand
 
     private static void DrawChart(string png, IReadOnlyList<FairnessRow> rows, TrainingRecipe recipe)
     {
-        string[] metrics = ["bias by class", "first-order bias", "zero-shot (en)", "I→T R@1"];
-        static double[] Of(FairnessRow r) => [100 * r.ByClassBias, 100 * r.FirstOrderBias, 100 * r.ZeroShot, 100 * r.ImageToTextR1];
+        string[] metrics = ["co-occurrence absorbed", "lean to Aster", "bias by class", "zero-shot (en)", "I→T R@1"];
+        static double[] Of(FairnessRow r) => [100 * r.CoOccurrenceAbsorbed, 100 * r.AsterLean, 100 * r.ByClassBias, 100 * r.ZeroShot, 100 * r.ImageToTextR1];
         var streams = FairnessExperiment.Streams.Select(s => s.Name).Where(n => rows.Any(r => r.Stream == n)).ToList();
         var means = streams.Select(n => (n, Enumerable.Range(0, metrics.Length).Select(m => rows.Where(r => r.Stream == n).Average(r => Of(r)[m])).ToArray())).ToList();
         bool spread = rows.Select(r => r.Seed).Distinct().Count() > 1;
@@ -87,9 +87,12 @@ internal static class FairnessText
         "balancing (each class's over-represented maker subsampled to parity, from counts of a 20,000-scene calibration " +
         "sample; windows of two batches keep the budget). The **unbiased control** names both makers equally for every " +
         "class. Representation bias is measured on the 10,000 Fashion-MNIST test images: for each image, whether " +
-        "\"… {its class} by Aster\" scores above \"… by Boreal\"; *by class* is the mean over classes of |share − 50%|, " +
-        "*first-order* |overall share − 50%|; 0 is unbiased, 50% the most biased. Zero-shot and retrieval use captions " +
-        "without the maker.";
+        "\"… {its class} by Aster\" scores above \"… by Boreal\" (the share per class). *Co-occurrence absorbed* is the " +
+        "mean over classes of (share − 50%) signed towards the maker the biased captions favour for that class: the " +
+        "spurious association the model took on (0 = none, 50% = all of it); an arbitrary per-class preference, which " +
+        "any model has for words it never saw grounded, averages out. *Lean to Aster* is the mean share − 50% (the " +
+        "biased captions lean +15%). *Representation bias by class* is the mean |share − 50%|, which counts those " +
+        "arbitrary preferences too (its floor is the control's value). Zero-shot and retrieval use captions without the maker.";
 
     public const string Reading =
         "What it shows: how much of a spurious caption statistic the model absorbs at this scale, and how much of it " +

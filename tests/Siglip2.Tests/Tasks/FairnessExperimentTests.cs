@@ -34,6 +34,18 @@ public class FairnessExperimentTests
     }
 
     [Fact]
+    public void AbsorbedCoOccurrenceIsSignedTowardsTheBiasedMakerAndArbitraryPreferencesCancel()
+    {
+        static FairnessRow Row(params double[] shares) => new("x", 0, 0, 0, shares, 0, 0, 0);
+        // the whole association: Aster for every even class, Boreal for every odd one
+        Assert.Equal(0.5, Row(1, 0, 1, 0, 1, 0, 1, 0, 1, 0).CoOccurrenceAbsorbed, 12);
+        Assert.Equal(-0.5, Row(0, 1, 0, 1, 0, 1, 0, 1, 0, 1).CoOccurrenceAbsorbed, 12);
+        // a strong but arbitrary preference per class (not the biased pattern) gives 0
+        Assert.Equal(0, Row(1, 1, 0, 0, 1, 1, 0, 0, 0.5, 0.5).CoOccurrenceAbsorbed, 12);
+        Assert.Equal((0.9 + 0.7) / 2 - 0.5, Row(0.9, 0.7).AsterLean, 12);
+    }
+
+    [Fact]
     public void TheBalancedStreamTrainsOnTheFiltersWindows()
     {
         var recipe = FairnessExperiment.DefaultRecipe with { Seed = 2 };

@@ -9,7 +9,18 @@ namespace Siglip2.Tasks.Evaluation;
 
 /// <summary>One training stream of the fairness experiment and what it measured, for one seed.</summary>
 public sealed record FairnessRow(string Stream, long Seed, double FirstOrderBias, double ByClassBias, double[] AsterPreference,
-    double ZeroShot, double ImageToTextR1, double TextToImageR1);
+    double ZeroShot, double ImageToTextR1, double TextToImageR1)
+{
+    /// <summary>
+    /// How much of the training captions' class co-occurrence the model took on: the mean over classes of
+    /// (share_c − 0.5) signed towards the maker the biased captions favour for that class (+ for even classes, −
+    /// for odd). An arbitrary but fixed per-class preference averages out to about 0; 0.5 is the whole association.
+    /// </summary>
+    public double CoOccurrenceAbsorbed => AsterPreference.Select((p, c) => (p - 0.5) * (CaptionAttribute.FavouredBy(c) == 0 ? 1 : -1)).Average();
+
+    /// <summary>The model's overall lean to Aster (mean class share − 0.5; the biased captions' prevalence is +0.15).</summary>
+    public double AsterLean => AsterPreference.Average() - 0.5;
+}
 
 /// <summary>
 /// SigLIP 2's fairness claim in miniature (§4; "CLIP the Bias", Alabdulmohsin et al. 2024): the same model, budget and
@@ -98,13 +109,13 @@ public static class FairnessExperiment
         int seeds = rows.Select(r => r.Seed).Distinct().Count();
         sb.AppendLine($"{recipe.Description}; {seeds} seed{(seeds == 1 ? "" : "s")} ({string.Join(", ", rows.Select(r => r.Seed).Distinct())}); mean (min–max). Reproduce: `{command}`.");
         sb.AppendLine();
-        sb.AppendLine("| stream | representation bias, by class | first-order bias | zero-shot top-1 | I→T R@1 | T→I R@1 |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| stream | co-occurrence absorbed | lean to Aster | representation bias, by class | zero-shot top-1 | I→T R@1 | T→I R@1 |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
         foreach (var (name, _) in Streams)
         {
             var r = rows.Where(x => x.Stream == name).ToList();
             if (r.Count == 0) continue;
-            sb.AppendLine($"| {name} | {Cell(r.Select(x => x.ByClassBias), true)} | {Cell(r.Select(x => x.FirstOrderBias), true)} | {Cell(r.Select(x => x.ZeroShot), true)} | {Cell(r.Select(x => x.ImageToTextR1), true)} | {Cell(r.Select(x => x.TextToImageR1), true)} |");
+            sb.AppendLine($"| {name} | {Cell(r.Select(x => x.CoOccurrenceAbsorbed), true)} | {Cell(r.Select(x => x.AsterLean), true)} | {Cell(r.Select(x => x.ByClassBias), true)} | {Cell(r.Select(x => x.ZeroShot), true)} | {Cell(r.Select(x => x.ImageToTextR1), true)} | {Cell(r.Select(x => x.TextToImageR1), true)} |");
         }
         return sb.ToString();
     }
