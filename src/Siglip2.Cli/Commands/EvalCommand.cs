@@ -16,6 +16,8 @@ public sealed class EvalCommand : ICommand
     public string Usage => """
         usage: siglip2 eval --model DIR [--data DIR] [--languages en,de,...] [--limit N] [--scenes N] [--output FILE.json] [--json]
                             [--referring N] [--dense] [--max-patches N]
+               siglip2 eval --model DIR --depth-data DIR [--json]   (the depth probe on your images with
+                            NAME.depth.png beside them: 16-bit millimetres, 0 = unknown)
                siglip2 eval --model DIR --int8-gate [--limit N] [--results FILE.md]   (int8 vs fp32: cosine and
                             zero-shot change, the accuracy gate of docs/onnx.md; a section of FILE, default docs/onnx.md)
 
@@ -28,8 +30,8 @@ public sealed class EvalCommand : ICommand
           --json            print the JSON report instead of the table
           --referring N     also decode boxes for the referring expressions of N held-out scenes with the
                             checkpoint's LocCa decoder (locca_decoder.safetensors; IoU ≥ 0.5 accuracy)
-          --dense           also train a linear probe on frozen patch features (300 / 200 held-out scenes)
-                            and report segmentation mIoU (fixed-resolution checkpoints)
+          --dense           also train linear probes on frozen patch features (300 / 200 held-out scenes):
+                            segmentation mIoU and depth RMSE / δ1 (fixed-resolution checkpoints; docs/evaluation.md)
           --max-patches N   NaFlex checkpoints: evaluate at this max_num_patches instead of the one in
                             preprocessor_config.json (one checkpoint serves every sequence length)
 
@@ -39,6 +41,7 @@ public sealed class EvalCommand : ICommand
     {
         if (StandardEvalCommand.Selected(args)) return StandardEvalCommand.Run(args);
         if (args.Contains("--int8-gate")) return Int8Gate(args);
+        if (args.Contains("--depth-data")) return DepthOnFolder(args);
         var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring", "--max-patches"], ["--json", "--dense"]);
         string model = ModelOptions.ResolveFolder(a);
         if (!Directory.Exists(model)) throw new Siglip2Exception($"model folder not found: {model}");
@@ -114,8 +117,27 @@ public sealed class EvalCommand : ICommand
         {
             var d = DenseFeatureProbe.Run(siglip, images, new FashionScenes(data, scenes with { Seed = scenes.Seed + 1 }, SceneSplit.HeldOut), 300, 200);
             lines.Add($"dense features: linear probe on {d.TrainScenes} scenes, tested on {d.TestScenes} ({d.Patches} patches): mIoU {100 * d.MeanIou:0.0}%, patch accuracy {100 * d.PatchAccuracy:0.0}%");
+            var depth = DepthProbe.OnScenes(siglip, images, new FashionScenes(data, scenes with { Seed = scenes.Seed + 2 }, SceneSplit.HeldOut), 300, 200);
+            lines.Add($"depth: linear probe on {depth.TrainImages} scenes, tested on {depth.TestImages} ({depth.Patches} patches): RMSE {depth.Rmse:0.000} m, δ1 {100 * depth.Delta1:0.0}%, abs. rel. {depth.AbsRel:0.000}");
         }
         return string.Join("\n", lines);
+    }
+
+    /// <summary>`eval --model M --depth-data DIR`: the depth probe on the user's images with 16-bit depth PNGs (<see cref="DenseProbeFolder"/>).</summary>
+    private static int DepthOnFolder(IReadOnlyList<string> args)
+    {
+        var a = ParsedArguments.Parse(args, ["--model", "--depth-data"], ["--json"]);
+        string model = ModelOptions.ResolveFolder(a);
+        var folder = DenseProbeFolder.Load(a.Required("--depth-data", "a folder of images with NAME.depth.png beside them"));
+        foreach (var s in folder.Skipped.Take(10)) Output.Note("skipped " + s);
+        if (folder.Skipped.Count > 10) Output.Note($"… and {folder.Skipped.Count - 10} more skipped");
+        using var siglip = Siglip2.Checkpoints.CheckpointLoader.Load(model);
+        siglip.eval();
+        var images = Siglip2.Processing.Images.ImageProcessorFactory.Create(Siglip2.Configuration.PreprocessorConfig.Load(Path.Combine(model, "preprocessor_config.json")));
+        var r = DepthProbe.Run(siglip, images, folder.Train, folder.Test);
+        if (a.Flag("--json")) { Output.WriteJson(new { r.TrainImages, r.TestImages, r.Patches, r.Rmse, r.Delta1, r.AbsRel, skipped = folder.Skipped.Count }); return 0; }
+        Console.WriteLine($"depth probe: {r.TrainImages} training and {r.TestImages} test images ({r.Patches} patches, {folder.Skipped.Count} skipped): RMSE {r.Rmse:0.000} m, δ1 {100 * r.Delta1:0.0}%, abs. rel. {r.AbsRel:0.000}");
+        return 0;
     }
 
     /// <summary>The scene settings the model was trained with (recipe.json), else the defaults.</summary>

@@ -55,5 +55,10 @@ public class FairnessExperimentTests
         var batch = windows.Batch(5, 64);
         Assert.All(batch, s => Assert.InRange(s.Index, 5 * 128, 6 * 128 - 1));
         Assert.Contains(Enumerable.Range(5 * 128, 128), i => !batch.Any(s => s.Index == i)); // some scenes were dropped
+        // what docs/results.md says of the balanced stream: fewer single-item scenes than the stream it filters
+        double Single(IEnumerable<Scene> b) => b.Average(s => s.Items.Count == 1 ? 1.0 : 0.0);
+        double filtered = Enumerable.Range(0, 30).SelectMany(step => windows.Batch(step, 64)).Average(s => s.Items.Count == 1 ? 1.0 : 0.0);
+        double plain = Single(scenes.Stream(0, 30 * 64));
+        Assert.True(filtered < plain - 0.02, $"single-item share {filtered:P1} balanced vs {plain:P1} plain");
     }
 }
