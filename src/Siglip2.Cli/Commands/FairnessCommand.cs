@@ -99,8 +99,6 @@ internal static class FairnessText
         "balancing removes, and at what cost in zero-shot accuracy and retrieval. Filtering a stream to balance one " +
         "attribute also changes its mix in other ways (here it drops attributed single-item scenes, the kind zero-shot is " +
         "scored on, so the balanced batches hold more multi-item scenes), which is part of the quality cost the cited work " +
-        "reports for balancing. The overall lean to Aster is not learned at this budget even in the biased stream " +
-        "(first-order prevalence of the maker word alone, with no image evidence, barely moves the prompts' scores). What it " +
-        "does not show: anything about real sensitive attributes, real images or other languages (only English captions " +
+        "reports for balancing. What it does not show: anything about real sensitive attributes, real images or other languages (only English captions " +
         "carry the maker), or association biases between two attributes; the makers are invented and the class split is arbitrary.";
 }

@@ -129,7 +129,8 @@ public static class FairnessExperiment
             sb.AppendLine();
             sb.AppendLine($"Measured: the biased stream's model took on {100 * co(b):F1}% of the class co-occurrence, the balanced stream's {100 * co(d):F1}% and the control's {100 * co(c):F1}% "
                 + $"({(separated ? "every biased seed above every balanced one" : "the seed ranges overlap")}). Against the biased stream, balancing changed zero-shot top-1 by {P(zs(d) - zs(b))} points "
-                + $"and I→T R@1 by {P(it(d) - it(b))} points; the control differs from the biased stream by {P(zs(c) - zs(b))} and {P(it(c) - it(b))}.");
+                + $"and I→T R@1 by {P(it(d) - it(b))} points; the control differs from the biased stream by {P(zs(c) - zs(b))} and {P(it(c) - it(b))}. "
+                + $"The biased captions' overall lean to Aster (+15%) shows as {P(b.Average(x => x.AsterLean))}% in its model (control {P(c.Average(x => x.AsterLean))}%).");
         }
         return sb.ToString();
     }
