@@ -51,11 +51,31 @@ public sealed class AnnIndex : IDisposable
         string temporary = path + $".{Environment.ProcessId}.tmp";
         using (var index = CreateEmpty(dimensions))
         {
-            for (int i = 0; i < rows.Count; i++) index.Add((ulong)i, rows[i].Embedding!);
+            AddAll(index, rows.Count, i => rows[i].Embedding!);
             index.Save(temporary);
         }
         File.Move(temporary, path, overwrite: true);
         store.SetMeta("ann_generation", store.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Adds vectors 0 … count−1 (key = position) on every core. USearch inserts concurrently once the index has the
+    /// room reserved; the C# binding grows its capacity inside Add (not safe across threads) and keeps its reserve
+    /// method private, so it is reached by reflection — when a future binding renames it, the insertion falls back to
+    /// one thread (the same graph quality, slower).
+    /// </summary>
+    public static void AddAll(USearchIndex index, int count, Func<int, float[]> vector, int? threads = null)
+    {
+        int workers = Math.Max(1, threads ?? Environment.ProcessorCount);
+        var reserve = typeof(USearchIndex).GetMethod("IncreaseCapacity", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic,
+            null, [typeof(ulong)], null);
+        if (workers == 1 || count < 1000 || reserve is null)
+        {
+            for (int i = 0; i < count; i++) index.Add((ulong)i, vector(i));
+            return;
+        }
+        reserve.Invoke(index, [(ulong)count]);
+        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i => index.Add((ulong)i, vector(i)));
     }
 
     /// <summary>The ANN file of the database when it matches the database's current rows; null when search must be exact.</summary>

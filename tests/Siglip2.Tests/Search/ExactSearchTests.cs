@@ -76,6 +76,29 @@ public class ExactSearchTests
         Assert.Null(AnnIndex.Open(store, rows.Count + 1)); // not the rows it was built over
     }
 
+    [Fact]
+    public void TheParallelInsertBuildsTheSameKindOfGraph()
+    {
+        var random = new Random(8);
+        var centers = Enumerable.Range(0, 30).Select(_ => Unit(Enumerable.Range(0, 24).Select(_ => random.NextSingle() - 0.5f).ToArray())).ToArray();
+        var vectors = Enumerable.Range(0, 3000).Select(i => Unit(centers[i % 30].Select(c => c + 0.05f * (random.NextSingle() - 0.5f)).ToArray())).ToArray();
+        using var index = AnnIndex.CreateEmpty(24);
+        AnnIndex.AddAll(index, vectors.Length, i => vectors[i], threads: 2); // past the 1,000-vector threshold: parallel
+        Assert.Equal(3000UL, index.Size());
+        var rows = vectors.Select((v, i) => new IndexedImage($"p{i:D4}", 0, 0, null, 0, 0, v, null)).ToList();
+        var exact = new ExactSearch(rows, 24);
+        int agree = 0;
+        for (int q = 0; q < 100; q++)
+        {
+            var query = vectors[q * 29];
+            var want = exact.Search(query, 10).Select(h => (ulong)h.Row).ToHashSet();
+            index.Search(query, 10, out ulong[] keys, out _);
+            agree += keys.Count(want.Contains);
+            Assert.Equal((ulong)(q * 29), keys[0]); // every vector finds itself first
+        }
+        Assert.True(agree >= 900, $"recall@10 {agree / 1000.0:F3} on clustered data");
+    }
+
     private static float[] Unit(float[] v)
     {
         float n = MathF.Sqrt(v.Sum(x => x * x));
