@@ -44,6 +44,7 @@ public static class FineTuneCommandLine
         if (options.Steps < 1) throw new UsageException("--steps must be ≥ 1");
         if (options.LockImageTower && options.LockTextTower) throw new UsageException("--lock-image and --lock-text together leave nothing to train");
         string? evalData = a.Optional("--eval-data");
+        string? evalClasses = a.Optional("--eval-classes");
         int evalLimit = a.Int("--eval-limit", 1000, 2, 1_000_000);
 
         using var group = ProcessGroup.Create();
@@ -58,10 +59,15 @@ public static class FineTuneCommandLine
                 throw new UsageException("--output must be a new folder, not the --init checkpoint itself");
             options = options with { InitFolder = init };
             RetrievalRecall? before = null;
-            if (evalData is not null && main && !options.Resume)
+            double? zeroShotBefore = null;
+            if (main && !options.Resume)
             {
-                Output.Note($"held-out retrieval of {init} on {evalData} …");
-                before = FineTuneEvaluation.Retrieval(init, evalData, evalLimit);
+                if (evalData is not null)
+                {
+                    Output.Note($"held-out retrieval of {init} on {evalData} …");
+                    before = FineTuneEvaluation.Retrieval(init, evalData, evalLimit);
+                }
+                if (evalClasses is not null) zeroShotBefore = FineTuneEvaluation.ZeroShot(init, evalClasses);
             }
             group.Barrier();
             int total = (int)Math.Min(options.MaxSteps ?? options.Steps, options.Steps);
@@ -72,13 +78,21 @@ public static class FineTuneCommandLine
             if (!main) return 0;
             Output.Note($"checkpoint in {result.OutputFolder} (step {result.LastStep} of {result.TotalSteps}); {result.ImagesPerSecond:0} images/s"
                 + (group.Size > 1 ? $" over {group.Size} processes" : ""));
+            RetrievalRecall? afterRetrieval = null;
+            double? zeroShotAfter = null;
             if (evalData is not null)
             {
                 Output.Note($"held-out retrieval of the fine-tuned model on {evalData} …");
-                var after = FineTuneEvaluation.Retrieval(output, evalData, evalLimit);
-                WriteEvaluation(Path.Combine(output, EvaluationFileName), init, evalData, before, after);
-                Console.WriteLine(Table(before, after));
+                afterRetrieval = FineTuneEvaluation.Retrieval(output, evalData, evalLimit);
+                Console.WriteLine(Table(before, afterRetrieval));
             }
+            if (evalClasses is not null)
+            {
+                zeroShotAfter = FineTuneEvaluation.ZeroShot(output, evalClasses);
+                Console.WriteLine($"zero-shot top-1 on {evalClasses}: {(zeroShotBefore is { } zb ? $"{zb:P1} before, " : "")}{zeroShotAfter:P1} after");
+            }
+            if (evalData is not null || evalClasses is not null)
+                WriteEvaluation(Path.Combine(output, EvaluationFileName), init, evalData, before, afterRetrieval, evalClasses, zeroShotBefore, zeroShotAfter);
             return 0;
         }
         catch (Exception e) when (group.Size > 1 && e is not OperationCanceledException)
@@ -88,8 +102,10 @@ public static class FineTuneCommandLine
         }
     }
 
-    private static void WriteEvaluation(string path, string init, string evalData, RetrievalRecall? before, RetrievalRecall after) =>
-        Siglip2.Configuration.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new { init, eval_data = evalData, before, after },
+    private static void WriteEvaluation(string path, string init, string? evalData, RetrievalRecall? before, RetrievalRecall? after,
+        string? evalClasses, double? zeroShotBefore, double? zeroShotAfter) =>
+        Siglip2.Configuration.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(
+            new { init, eval_data = evalData, before, after, eval_classes = evalClasses, zero_shot_before = zeroShotBefore, zero_shot_after = zeroShotAfter },
             new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }) + "\n");
 
     private static string Table(RetrievalRecall? before, RetrievalRecall after)

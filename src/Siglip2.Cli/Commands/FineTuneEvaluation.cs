@@ -51,4 +51,14 @@ public static class FineTuneEvaluation
             foreach (var t in images.Concat(texts)) t.Dispose();
         }
     }
+
+    /// <summary>Zero-shot top-1 on a class-folder tree (the siglip template set), as `eval --classes` computes it.</summary>
+    public static double ZeroShot(string modelFolder, string classesRoot)
+    {
+        using var pipeline = EmbeddingPipeline.Load(modelFolder, new EmbeddingPipelineOptions { BatchSize = 64 });
+        var data = Siglip2.Data.ClassFolderDataset.Load(classesRoot, null);
+        var templates = PromptTemplates.Resolve("siglip");
+        using var classes = ClassFolderZeroShot.ClassEmbeddings(pipeline, data.ClassNames, templates);
+        return ClassFolderZeroShot.Run(pipeline, data, classes, "siglip", templates.Count).Top1;
+    }
 }

@@ -39,6 +39,7 @@ public sealed class TrainCommand : ICommand
           --lock-image      LiT: the image tower stays as released; --lock-text the same for the text tower
           --eval-data SPEC  held-out pairs: image↔text retrieval R@1/R@5 before and after (first
                             --eval-limit N pairs, default 1000), in DIR/finetune_eval.json
+          --eval-classes ROOT  class folders (ImageNet layout): zero-shot top-1 before and after
           with `mpirun -np N ./siglip2 train ...` N processes share each global batch (docs/distributed.md)
         continuation stages (SigLIP 2 §2.4; a run keeps snapshots in RUN/stage-snapshots/ at 90% and 95%):
           --continue-from RUN  a finished (or ≥ 95%) fixed-resolution run of `siglip2 train`
@@ -58,10 +59,10 @@ public sealed class TrainCommand : ICommand
     {
         var a = ParsedArguments.Parse(args, ["--preset", "--output", "--max-steps", "--steps", "--seed", "--data", "--checkpoint-every", "--objectives",
             "--continue-from", "--variant", "--image-size", "--patch-budgets", "--init", "--batch-size", "--lr", "--warmup", "--eval-data", "--eval-limit",
-            "--shuffle-buffer"], ["--resume", "--lock-image", "--lock-text"]);
+            "--shuffle-buffer", "--eval-classes"], ["--resume", "--lock-image", "--lock-text"]);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         if (a.Optional("--init") is not null) return FineTuneCommandLine.Run(a);
-        foreach (var option in new[] { "--batch-size", "--lr", "--warmup", "--eval-data", "--eval-limit", "--shuffle-buffer", "--lock-image", "--lock-text" })
+        foreach (var option in new[] { "--batch-size", "--lr", "--warmup", "--eval-data", "--eval-limit", "--eval-classes", "--shuffle-buffer", "--lock-image", "--lock-text" })
             if (a.Optional(option) is not null || a.Flag(option)) throw new UsageException($"{option} belongs to fine-tuning (--init MODEL --data SPEC)");
         if (a.Optional("--continue-from") is not null || a.Optional("--variant") is not null
             || (a.Flag("--resume") && a.Optional("--output") is { } o && ContinuationRecord.Exists(o)))

@@ -70,13 +70,25 @@ public sealed class FineTuneTests : IDisposable
     public void FineTuningWritesALoadableCheckpointAndEvaluatesBeforeAndAfter()
     {
         string output = _work.File("run");
-        var r = CliRun.Main(TimeSpan.FromSeconds(120), Args(output, "--eval-data", CaptionedFolder(), "--eval-limit", "12"));
+        // two classes named with the fixture tokenizer's characters, four images each
+        string classes = _work.File("classes");
+        string letters = string.Concat(ApiReference.ReferenceTexts(ApiReference.Fixed));
+        for (int c = 0; c < 2; c++)
+        {
+            string dir = Path.Combine(classes, letters.Substring(3 * c, 3));
+            Directory.CreateDirectory(dir);
+            for (int i = 0; i < 4; i++) File.Copy(Path.Combine(CaptionedFolder(), $"img{4 * c + i:D2}.png"), Path.Combine(dir, $"{i}.png"));
+        }
+        var r = CliRun.Main(TimeSpan.FromSeconds(120), Args(output, "--eval-data", CaptionedFolder(), "--eval-limit", "12", "--eval-classes", classes));
         Assert.True(r.ExitCode == 0, r.StdErr);
         foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json", "preprocessor_config.json", "loss_log.csv", "finetune_eval.json" })
             Assert.True(File.Exists(Path.Combine(output, file)), file);
         var eval = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "finetune_eval.json")))!;
         Assert.Equal(12, (int)eval["after"]!["images"]!);
         Assert.NotNull(eval["before"]!["image_to_text_r1"]);
+        Assert.InRange((double)eval["zero_shot_before"]!, 0, 1);
+        Assert.InRange((double)eval["zero_shot_after"]!, 0, 1);
+        Assert.Contains("zero-shot top-1", r.StdOut);
         Assert.Contains("I→T R@1", r.StdOut);
         Assert.True(MaxAbs(Weights(_checkpoint.Path), Weights(output)) > 1e-4, "fine-tuning changed no weight");
         using var encoder = Siglip2Encoder.Load(output); // the result is a checkpoint the library (and transformers) loads
