@@ -16,8 +16,9 @@ public sealed class EvalCommand : ICommand
     public string Usage => """
         usage: siglip2 eval --model DIR [--data DIR] [--languages en,de,...] [--limit N] [--scenes N] [--output FILE.json] [--json]
                             [--referring N] [--dense] [--max-patches N]
-               siglip2 eval --model DIR --depth-data DIR [--json]   (the depth probe on your images with
-                            NAME.depth.png beside them: 16-bit millimetres, 0 = unknown)
+               siglip2 eval --model DIR --probe-data DIR [--json]   (dense probes on your images: depth from
+                            NAME.depth.png, 16-bit millimetres, 0 = unknown; segmentation from NAME.label.png,
+                            8-bit class ids, 255 = ignore; --depth-data is the same)
                siglip2 eval --model DIR --int8-gate [--limit N] [--results FILE.md]   (int8 vs fp32: cosine and
                             zero-shot change, the accuracy gate of docs/onnx.md; a section of FILE, default docs/onnx.md)
 
@@ -41,7 +42,7 @@ public sealed class EvalCommand : ICommand
     {
         if (StandardEvalCommand.Selected(args)) return StandardEvalCommand.Run(args);
         if (args.Contains("--int8-gate")) return Int8Gate(args);
-        if (args.Contains("--depth-data")) return DepthOnFolder(args);
+        if (args.Contains("--depth-data") || args.Contains("--probe-data")) return DepthOnFolder(args);
         var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring", "--max-patches"], ["--json", "--dense"]);
         string model = ModelOptions.ResolveFolder(a);
         if (!Directory.Exists(model)) throw new Siglip2Exception($"model folder not found: {model}");
@@ -126,17 +127,34 @@ public sealed class EvalCommand : ICommand
     /// <summary>`eval --model M --depth-data DIR`: the depth probe on the user's images with 16-bit depth PNGs (<see cref="DenseProbeFolder"/>).</summary>
     private static int DepthOnFolder(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--model", "--depth-data"], ["--json"]);
+        var a = ParsedArguments.Parse(args, ["--model", "--depth-data", "--probe-data"], ["--json"]);
         string model = ModelOptions.ResolveFolder(a);
-        var folder = DenseProbeFolder.Load(a.Required("--depth-data", "a folder of images with NAME.depth.png beside them"));
+        var folder = DenseProbeFolder.Load(a.Optional("--probe-data") ?? a.Required("--depth-data", "a folder of images with NAME.depth.png and/or NAME.label.png beside them"));
         foreach (var s in folder.Skipped.Take(10)) Output.Note("skipped " + s);
         if (folder.Skipped.Count > 10) Output.Note($"… and {folder.Skipped.Count - 10} more skipped");
         using var siglip = Siglip2.Checkpoints.CheckpointLoader.Load(model);
         siglip.eval();
         var images = Siglip2.Processing.Images.ImageProcessorFactory.Create(Siglip2.Configuration.PreprocessorConfig.Load(Path.Combine(model, "preprocessor_config.json")));
-        var r = DepthProbe.Run(siglip, images, folder.Train, folder.Test);
-        if (a.Flag("--json")) { Output.WriteJson(new { r.TrainImages, r.TestImages, r.Patches, r.Rmse, r.Delta1, r.AbsRel, skipped = folder.Skipped.Count }); return 0; }
-        Console.WriteLine($"depth probe: {r.TrainImages} training and {r.TestImages} test images ({r.Patches} patches, {folder.Skipped.Count} skipped): RMSE {r.Rmse:0.000} m, δ1 {100 * r.Delta1:0.0}%, abs. rel. {r.AbsRel:0.000}");
+        bool hasDepth = folder.Train.Any(i => i.Depth is not null) && folder.Test.Any(i => i.Depth is not null);
+        bool hasLabels = folder.Train.Any(i => i.Labels is not null) && folder.Test.Any(i => i.Labels is not null);
+        if (!hasDepth && !hasLabels) throw new Siglip2Exception("no usable images: the training and the test split both need depth or label maps");
+        var depth = hasDepth ? DepthProbe.Run(siglip, images, folder.Train.Where(i => i.Depth is not null).ToList(), folder.Test.Where(i => i.Depth is not null).ToList()) : null;
+        var seg = hasLabels ? DenseFeatureProbe.RunOnLabels(siglip, images, folder.Train.Where(i => i.Labels is not null).ToList(), folder.Test.Where(i => i.Labels is not null).ToList()) : null;
+        if (a.Flag("--json"))
+        {
+            Output.WriteJson(new
+            {
+                depth = depth is null ? null : new { depth.TrainImages, depth.TestImages, depth.Patches, depth.Rmse, depth.Delta1, depth.AbsRel },
+                segmentation = seg is null ? null : new { train_images = seg.TrainScenes, test_images = seg.TestScenes, seg.Patches, seg.MeanIou, seg.PatchAccuracy },
+                skipped = folder.Skipped.Count,
+            });
+            return 0;
+        }
+        if (depth is not null)
+            Console.WriteLine($"depth probe: {depth.TrainImages} training and {depth.TestImages} test images ({depth.Patches} patches): RMSE {depth.Rmse:0.000} m, δ1 {100 * depth.Delta1:0.0}%, abs. rel. {depth.AbsRel:0.000}");
+        if (seg is not null)
+            Console.WriteLine($"segmentation probe: {seg.TrainScenes} training and {seg.TestScenes} test images ({seg.Patches} patches): mIoU {100 * seg.MeanIou:0.0}%, patch accuracy {100 * seg.PatchAccuracy:0.0}%");
+        if (folder.Skipped.Count > 0) Console.WriteLine($"{folder.Skipped.Count} images skipped");
         return 0;
     }
 

@@ -106,6 +106,9 @@ public class DepthProbeTests
             random.NextBytes(rgb);
             File.WriteAllBytes(Path.Combine(folder, $"im{i}.png"), Processing.Images.EncodedImages.SkiaEncode(w, h, rgb, SKEncodedImageFormat.Png, 100));
             File.WriteAllBytes(Path.Combine(folder, $"im{i}.depth.png"), Png16(w, h, (x, y) => (ushort)(x == 0 ? 0 : 3000)));   // 3 m, first column unknown
+            var labels = new byte[w * h * 3];
+            for (int p = 0; p < w * h; p++) labels[3 * p] = labels[3 * p + 1] = labels[3 * p + 2] = (byte)(p % w < w / 2 ? 0 : p / w == 0 ? 255 : 2);
+            File.WriteAllBytes(Path.Combine(folder, $"im{i}.label.png"), Processing.Images.EncodedImages.SkiaEncode(w, h, labels, SKEncodedImageFormat.Png, 100));
         }
         File.WriteAllBytes(Path.Combine(folder, "lonely.png"), Processing.Images.EncodedImages.SkiaEncode(2, 2, new byte[12], SKEncodedImageFormat.Png, 100));
         File.WriteAllBytes(Path.Combine(folder, "wrong.png"), Processing.Images.EncodedImages.SkiaEncode(4, 4, new byte[48], SKEncodedImageFormat.Png, 100));
@@ -116,12 +119,16 @@ public class DepthProbeTests
         Assert.Equal(4, data.Test.Count);
         Assert.Equal(0f, data.Train[0].Depth![0]);
         Assert.Equal(3f, data.Train[0].Depth![1]);
+        Assert.Equal(0, data.Train[0].Labels![0]);
+        Assert.Equal(255, data.Train[0].Labels![data.Train[0].Image.Width - 1]);   // first row, right half: ignored
+        Assert.Equal(2, data.Train[0].Labels![2 * data.Train[0].Image.Width - 1]);
 
-        var r = CliRun.Main("eval", "--model", checkpoint.Path, "--depth-data", folder, "--json");
+        var r = CliRun.Main("eval", "--model", checkpoint.Path, "--probe-data", folder, "--json");
         Assert.True(r.ExitCode == 0, r.StdErr);
         var json = JsonNode.Parse(r.StdOut)!;
-        Assert.True((double)json["rmse"]! < 1e-3, r.StdOut);   // the bias alone carries a constant depth
-        Assert.Equal(1.0, (double)json["delta1"]!);
+        Assert.True((double)json["depth"]!["rmse"]! < 1e-3, r.StdOut);   // the bias alone carries a constant depth
+        Assert.Equal(1.0, (double)json["depth"]!["delta1"]!);
+        Assert.InRange((double)json["segmentation"]!["mean_iou"]!, 0, 1);
         Assert.Equal(2, (int)json["skipped"]!);
         Assert.Equal(1, CliRun.Main("eval", "--model", checkpoint.Path, "--depth-data", tmp.File("nothing")).ExitCode);
     }

@@ -55,6 +55,89 @@ public static class DenseFeatureProbe
             predicted.Zip(truth).Count(p => p.First == p.Second) / (double)truth.Length);
     }
 
+    /// <summary>
+    /// The same probe on the user's labelled images (<see cref="DenseProbeImage.Labels"/>: class ids, 255 = ignore): the
+    /// label count is the largest id + 1, each patch's label is the majority of its known pixels (patches with none
+    /// are left out), the probe trains on <paramref name="train"/> and is scored on <paramref name="test"/>.
+    /// </summary>
+    public static DenseProbeResult RunOnLabels(Siglip2Model model, IImageProcessor images, IReadOnlyList<DenseProbeImage> train, IReadOnlyList<DenseProbeImage> test,
+        int steps = 300, long seed = 0)
+    {
+        var vision = model.Vision.Config;
+        if (vision.IsNaflex) throw new Siglip2Exception("the segmentation probe needs a fixed-resolution image tower");
+        if (train.Count == 0 || test.Count == 0) throw new Siglip2Exception("the segmentation probe needs training and test images with labels");
+        int grid = vision.ImageSize / vision.PatchSize;
+        int labels = 1 + train.Concat(test).Max(i => (i.Labels ?? throw new Siglip2Exception($"{i.Source} has no label map")).Where(v => v != IgnoreLabel).DefaultIfEmpty((byte)0).Max(v => (int)v));
+        using var scope = NewDisposeScope();
+        var (trainX, trainY) = LabelFeatures(model, images, train, grid, labels);
+        var (testX, testY) = LabelFeatures(model, images, test, grid, labels);
+        using var generator = new torch.Generator(unchecked((ulong)seed));
+        long d = trainX.shape[1];
+        var weight = new TorchSharp.Modules.Parameter(torch.randn([d, labels], generator: generator) * (1.0 / Math.Sqrt(d)));
+        var bias = new TorchSharp.Modules.Parameter(torch.zeros(labels));
+        using (var optimizer = torch.optim.Adam([weight, bias], 0.01))
+        {
+            for (int s = 0; s < steps; s++)
+            {
+                using var inner = NewDisposeScope();
+                optimizer.zero_grad();
+                nn.functional.cross_entropy(torch.matmul(trainX, weight) + bias, trainY).backward();
+                optimizer.step();
+            }
+        }
+        long[] predicted, truth;
+        using (torch.no_grad())
+        {
+            predicted = (torch.matmul(testX, weight) + bias).argmax(-1).data<long>().ToArray();
+            truth = testY.data<long>().ToArray();
+        }
+        return new DenseProbeResult(train.Count, test.Count, truth.Length, MeanIou(predicted, truth, labels),
+            predicted.Zip(truth).Count(p => p.First == p.Second) / (double)truth.Length);
+    }
+
+    /// <summary>The label value of pixels to ignore in user label maps.</summary>
+    public const byte IgnoreLabel = 255;
+
+    private static (Tensor X, Tensor Y) LabelFeatures(Siglip2Model model, IImageProcessor images, IReadOnlyList<DenseProbeImage> items, int grid, int labels)
+    {
+        var xs = new List<Tensor>();
+        var ys = new List<long>();
+        using var noGrad = torch.no_grad();
+        var counts = new int[labels];
+        for (int start = 0; start < items.Count; start += 64)
+        {
+            var part = items.Skip(start).Take(64).ToList();
+            var batch = images.Preprocess(part.Select(p => p.Image).ToList());
+            using var px = batch.ToTensors()[ImageBatch.PixelValuesName];
+            using var tower = model.Vision.Forward(px);
+            var features = tower.LastHiddenState.reshape(-1, tower.LastHiddenState.shape[^1]);
+            var keep = new List<long>();
+            for (int i = 0; i < part.Count; i++)
+            {
+                var map = part[i].Labels!;
+                int w = part[i].Image.Width, h = part[i].Image.Height;
+                for (int gy = 0; gy < grid; gy++)
+                    for (int gx = 0; gx < grid; gx++)
+                    {
+                        Array.Clear(counts);
+                        int y0 = gy * h / grid, y1 = Math.Max(y0 + 1, (gy + 1) * h / grid), x0 = gx * w / grid, x1 = Math.Max(x0 + 1, (gx + 1) * w / grid);
+                        int known = 0;
+                        for (int y = y0; y < y1; y++)
+                            for (int x = x0; x < x1; x++)
+                                if (map[y * w + x] != IgnoreLabel) { counts[map[y * w + x]]++; known++; }
+                        if (known == 0) continue;
+                        int best = 0;
+                        for (int c = 1; c < labels; c++) if (counts[c] > counts[best]) best = c;
+                        keep.Add(i * grid * grid + gy * grid + gx);
+                        ys.Add(best);
+                    }
+            }
+            using var index = torch.tensor(keep.ToArray(), dtype: ScalarType.Int64);
+            xs.Add(features.index_select(0, index).detach().clone());
+        }
+        return (torch.cat(xs, 0), torch.tensor(ys.ToArray()));
+    }
+
     /// <summary>Mean IoU over labels that occur in <paramref name="predicted"/> or <paramref name="truth"/>.</summary>
     public static double MeanIou(long[] predicted, long[] truth, int labels)
     {
