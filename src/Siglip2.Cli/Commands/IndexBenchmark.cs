@@ -81,7 +81,7 @@ public static class IndexBenchmark
         | `index`, 12 MP JPEGs (the default: JPEG DCT scaling to ≥ 512 px) | {r.FastIndexImagesPerSecond:F2} (ratio {r.FastRatio:F2}) |
         | `index --exact-decode` (full decode, bit-equal to `embed`) | {r.IndexImagesPerSecond:F2} (ratio {r.Ratio:F2}) |
 
-        The goal is a ratio ≥ 0.85. The same photos embedded both ways agree to cosine {r.MinimumCosineFastToExact:F4} at worst (mean {r.MeanCosineFastToExact:F4}), with random weights, which amplify pixel differences more than trained ones do.
+        The goal is a ratio ≥ 0.85. The same photos embedded both ways agree to cosine {r.MinimumCosineFastToExact:F4} at worst (mean {r.MeanCosineFastToExact:F4}), measured with the random weights of this benchmark's B/16.
 
         On 2 cores the exact decode cannot reach the goal: a 12 MP decode costs about as much core time as the forward pass itself, so the two together bound the ratio near 0.5–0.6 however well they overlap. The default decodes at a DCT scale instead (what Immich does with its previews, in effect): the pixels the model sees are a 224 px (or NaFlex) resize of a ≥ 512 px image either way.
 
