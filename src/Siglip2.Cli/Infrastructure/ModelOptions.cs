@@ -48,6 +48,22 @@ public static class ModelOptions
     public static OnnxEmbedder? LoadOnnx(ParsedArguments a, EmbeddingPipeline pipeline) =>
         UsesOnnx(a) ? new OnnxEmbedder(pipeline.Model, pipeline.Folder, a.Choice("--dtype", OnnxDTypes, OnnxPrecision.Float32), OnnxEmbedder.DefaultCacheRoot()) : null;
 
+    /// <summary>--backend and --dtype as a <see cref="Siglip2Encoder"/>'s backend and precision (serve).</summary>
+    public static (Siglip2Backend Backend, Siglip2Precision Precision) EncoderPath(ParsedArguments a)
+    {
+        bool onnx = UsesOnnx(a);
+        if (!onnx && a.Optional("--dtype") == "int8")
+            throw new UsageException("--dtype int8 needs --backend onnx (TorchSharp has no int8 matrix products)");
+        var choices = onnx
+            ? new Dictionary<string, Siglip2Precision> { ["fp32"] = Siglip2Precision.Float32, ["int8"] = Siglip2Precision.Int8 }
+            : new Dictionary<string, Siglip2Precision> { ["fp32"] = Siglip2Precision.Float32, ["bf16"] = Siglip2Precision.BFloat16 };
+        return (onnx ? Siglip2Backend.Onnx : Siglip2Backend.Torch, a.Choice("--dtype", choices, Siglip2Precision.Float32));
+    }
+
+    /// <summary>"torch fp32", "onnx int8", …</summary>
+    public static string PathName(Siglip2Backend backend, Siglip2Precision precision) =>
+        $"{(backend == Siglip2Backend.Onnx ? "onnx" : "torch")} {precision switch { Siglip2Precision.BFloat16 => "bf16", Siglip2Precision.Int8 => "int8", _ => "fp32" }}";
+
     /// <param name="onnxBackend">whether the command runs --backend onnx (through <see cref="LoadOnnx"/>); others refuse it.</param>
     public static EmbeddingPipeline Load(ParsedArguments a, bool onnxBackend = false)
     {
