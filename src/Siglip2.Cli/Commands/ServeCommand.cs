@@ -21,8 +21,9 @@ public sealed class ServeCommand : ICommand
           --max-wait-ms N   how long the first input of a batch waits for company (default 5)
           --queue N         inputs waiting at most; beyond, 429 with Retry-After (default 1024)
           --max-pixels N    largest image (width × height) accepted; larger ones get 400 (default 40,000,000)
+          --dtype T         auto (default): the fastest path here (see `siglip2 embed --help`); fp32 or
+                            bf16 (torch), fp32 or int8 (onnx)
           --backend B       torch (TorchSharp) or onnx (ONNX Runtime; graphs cached in ~/.cache/siglip2/onnx)
-          --dtype T         fp32 or bf16 (torch), fp32 or int8 (onnx)
         example: siglip2 serve --model google/siglip2-base-patch16-224 --port 8080
         """;
 
@@ -47,8 +48,9 @@ public sealed class ServeCommand : ICommand
             Database = a.Optional("--db"),
         };
         string model = a.Required("--model", "a checkpoint folder or Hub id");
-        var (backend, precision) = ModelOptions.EncoderPath(a);
-        using var encoder = Siglip2Encoder.Load(model, new Siglip2EncoderOptions { BatchSize = options.MaxBatch, MaxImagePixels = MaxPixels(a), Backend = backend, Precision = precision });
+        long maxPixels = MaxPixels(a); // option mistakes before a calibration
+        var (backend, precision) = ModelOptions.EncoderPath(a, ModelOptions.ResolveFolder(a), options.MaxBatch, ["image", "text"]);
+        using var encoder = Siglip2Encoder.Load(model, new Siglip2EncoderOptions { BatchSize = options.MaxBatch, MaxImagePixels = maxPixels, Backend = backend, Precision = precision });
         Siglip2Server.Run(options, encoder, urls =>
             Console.Error.WriteLine($"siglip2: serving {encoder.ModelId} ({encoder.Dimensions}-d, {ModelOptions.PathName(backend, precision)}) on {string.Join(", ", urls)}; Ctrl+C stops"));
         return 0;
