@@ -62,8 +62,9 @@ public static class ModelOptions
                 : InferencePath.All.Where(p => (p.Backend == Siglip2Backend.Onnx) == onnx).ToList();
             if (towers.Count == 0) return onnx ? InferencePath.OnnxFloat32 : InferencePath.TorchFloat32;
             var cache = new AutoPathCache(AutoPathCache.DefaultRoot());
-            var resolution = AutoPath.Resolve(folder, towers, batchSize, candidates, options, cache: cache,
-                progress: Console.IsErrorRedirected ? null : new InlineProgress());
+            var progress = Console.IsErrorRedirected ? null : new InlineProgress();
+            var resolution = AutoPath.Resolve(folder, towers, batchSize, candidates, options, cache: cache, progress: progress);
+            progress?.Clear();
             Output.Note(resolution.Choice.Note(resolution.Cached));
             return resolution.Choice.Path;
         }
@@ -86,7 +87,18 @@ public static class ModelOptions
     /// <summary>Calibration progress on one stderr line, overwritten (an interactive terminal only).</summary>
     private sealed class InlineProgress : IProgress<string>
     {
-        public void Report(string value) => Console.Error.Write($"\rsiglip2: --dtype auto: {value} (once per machine and model)…".PadRight(100) + "\r");
+        private bool _written;
+
+        public void Report(string value)
+        {
+            Console.Error.Write($"\rsiglip2: --dtype auto: {value} (once per machine and model)…".PadRight(110) + "\r");
+            _written = true;
+        }
+
+        public void Clear()
+        {
+            if (_written) Console.Error.Write("\r" + new string(' ', 110) + "\r");
+        }
     }
 
     /// <summary>--backend and --dtype as a <see cref="Siglip2Encoder"/>'s backend and precision (serve: both towers).</summary>
