@@ -49,7 +49,13 @@ public sealed class ServeCommand : ICommand
         };
         string model = a.Required("--model", "a checkpoint folder or Hub id");
         long maxPixels = MaxPixels(a); // option mistakes before a calibration
-        var (backend, precision) = ModelOptions.EncoderPath(a, ModelOptions.ResolveFolder(a), options.MaxBatch, ["image", "text"]);
+        string folder = ModelOptions.ResolveFolder(a);
+        // calibrate the towers the server can run: images need preprocessor_config.json, texts a tokenizer (the
+        // encoder loads it on the first text, so a folder without one still serves images)
+        var towers = new List<string>();
+        if (File.Exists(Path.Combine(folder, "preprocessor_config.json"))) towers.Add("image");
+        if (File.Exists(Path.Combine(folder, "tokenizer.json")) || File.Exists(Path.Combine(folder, "tokenizer.model"))) towers.Add("text");
+        var (backend, precision) = ModelOptions.EncoderPath(a, folder, options.MaxBatch, towers);
         using var encoder = Siglip2Encoder.Load(model, new Siglip2EncoderOptions { BatchSize = options.MaxBatch, MaxImagePixels = maxPixels, Backend = backend, Precision = precision });
         Siglip2Server.Run(options, encoder, urls =>
             Console.Error.WriteLine($"siglip2: serving {encoder.ModelId} ({encoder.Dimensions}-d, {ModelOptions.PathName(backend, precision)}) on {string.Join(", ", urls)}; Ctrl+C stops"));
