@@ -24,46 +24,18 @@ public sealed class BenchCommand : ICommand
                siglip2 bench --onnx [--output FILE.md]   (TorchSharp fp32 vs ONNX Runtime fp32 and int8, B/16
                                  towers at batch 1 and 8, and int8's cosine to fp32 on real photos and texts)
 
-          --quick           B/16@224 only, batch 8, fp32 and bf16 (a couple of minutes); writes no
-                            Markdown unless --output is given
+          --quick           B/16@224 only, batch 8: TorchSharp fp32 and bf16, ONNX Runtime fp32 and int8
+                            (a couple of minutes); writes no Markdown unless --output is given
           --output FILE.md  where to write the report (a PNG chart FILE.png goes beside it);
                             default for a full run: docs/performance.md of the repository
-          --peer FILE.json  numbers of bench/pytorch_peer.py to show beside ours
+          --peer FILE.json  numbers of bench/pytorch_peer.py (a measured PyTorch run) to show beside ours
           --temp DIR        folder for the temporary real-size checkpoints (default: system temp)
           --json            print every measurement as JSON (an object with a "results" array)
-        The full run (B/16@224, B/16 NaFlex 256 and 1024, So400m/14@224; fp32 and bf16; batch 1, 8, 32)
-        takes about 10-15 minutes on 2 cores. Set SIGLIP2_THREADS to change the thread count.
+        The full run (B/16@224, B/16 NaFlex 256 and 1024, So400m/14@224; TorchSharp fp32 and bf16, and
+        ONNX Runtime fp32 and int8 on the same weights for B/16@224 and So400m/14; batch 1, 8, 32; the
+        --dtype auto path and issue 14's targets) takes about 20-30 minutes on 2 cores. Set SIGLIP2_THREADS to change the thread count.
         example: siglip2 bench --quick
         """;
-
-    /// <summary>
-    /// Figures measured on this kind of machine (2 vCPU AMD EPYC, fp32, 2 threads) with other runtimes, quoted from the
-    /// issue. GFLOP/s = items/s × the B/16 FLOP count of <see cref="FlopCounter"/>; the issue gives the 1024³ fp32 matmul
-    /// of those runs as 156–173 GFLOP/s, so its midpoint is the peers' ceiling.
-    /// </summary>
-    public static readonly IReadOnlyList<PeerResult> QuotedPeers = BuildQuotedPeers();
-
-    private const double QuotedPeerCeilingGflops = (156 + 173) / 2.0;
-
-    private static IReadOnlyList<PeerResult> BuildQuotedPeers()
-    {
-        var b16 = Siglip2.Configuration.ModelPresets.Get("siglip2-base-patch16-224");
-        double imageFlop = FlopCounter.ImageTower(b16.Vision!), textFlop = FlopCounter.TextTower(b16.Text!, BenchmarkLayout.TextLength);
-        PeerResult Quoted(string runtime, string tower, int batch, double itemsPerSecond) =>
-            new(runtime, tower, "B/16@224", "fp32", batch, itemsPerSecond, itemsPerSecond * (tower == "image" ? imageFlop : textFlop) / 1e9,
-                "quoted (issue; its 1024³ fp32 matmul: 156–173 GFLOP/s)", QuotedPeerCeilingGflops);
-        return
-        [
-            Quoted("PyTorch 1.13 eager", "image", 8, 2.39),
-            Quoted("PyTorch 1.13 eager", "image", 1, 1.11),
-            Quoted("PyTorch 1.13 eager", "text", 8, 5.6),
-            Quoted("PyTorch 1.13 eager", "text", 1, 3.1),
-            Quoted("ONNX Runtime 1.31", "image", 8, 4.25),
-            Quoted("ONNX Runtime 1.31", "image", 1, 4.06),
-            Quoted("ONNX Runtime 1.31", "text", 8, 11.9),
-            Quoted("ONNX Runtime 1.31", "text", 1, 11.4),
-        ];
-    }
 
     private static int Section(ParsedArguments a)
     {
@@ -119,7 +91,6 @@ public sealed class BenchCommand : ICommand
         var peers = new List<PeerResult>();
         string? peerCommand = null;
         if (peerFile != null) (peers, peerCommand) = ReadPeer(peerFile);
-        peers.AddRange(QuotedPeers);
         string? temp = a.Optional("--temp");
         if (temp != null && !Directory.Exists(temp)) throw new Siglip2Exception($"--temp folder not found: {temp}");
 
@@ -200,6 +171,11 @@ public sealed class BenchCommand : ICommand
             attention_towers = r.AttentionTowerResults.Select(Case),
             attention_kernels = r.AttentionKernels.Select(k => new { shape = k.Shape, dtype = k.DType, masked = k.Masked, sdpa_ms = k.SdpaMs, eager_ms = k.EagerMs, faster = k.Faster, auto_uses = k.AutoPicks }),
             loads = r.Loads.Select(l => new { layout = l.Layout, file_dtype = l.FileDType, model_dtype = l.ModelDType, file_bytes = l.FileBytes, median_s = l.Timing.MedianMs / 1000, min_s = l.Timing.MinMs / 1000, max_s = l.Timing.MaxMs / 1000 }),
+            gates = r.Gates.Select(g => new { tower = g.Tower, layout = g.Layout, dtype = g.DType, min_cosine = g.MinCosine }),
+            ort_overheads = r.OrtOverheads.Select(o => new { tower = o.Tower, layout = o.Layout, dtype = o.DType, batch = o.Batch, bare_ms = o.BareMs, pipeline_ms = o.PipelineMs, overhead = o.Overhead }),
+            auto = r.Results.Select(c => (c.Tower, c.Layout, c.Batch)).Distinct()
+                .Select(k => (k, a: r.Auto(k.Tower, k.Layout, k.Batch))).Where(x => x.a is not null)
+                .Select(x => new { tower = x.k.Tower, layout = x.k.Layout, batch = x.k.Batch, path = x.a!.Value.Choice.Path.ToString(), speedup = x.a.Value.Choice.Speedup }),
             peak_rss_bytes = r.PeakRssBytes,
             load_averages = r.LoadAverages,
             peers = peers.Select(p => new { runtime = p.Runtime, tower = p.Tower, layout = p.Layout, dtype = p.DType, batch = p.Batch, items_per_s = p.ItemsPerSecond, gflops = p.Gflops, source = p.Source }),
@@ -217,6 +193,12 @@ public sealed class BenchCommand : ICommand
                 c.Gflops.ToString("0.0", CultureInfo.InvariantCulture), c.FractionOfCeiling.ToString("0.00", CultureInfo.InvariantCulture),
                 c.FractionOfLayerGemm.ToString("0.00", CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
+        foreach (var (tower, layout, batch) in r.Results.Select(c => (c.Tower, c.Layout, c.Batch)).Distinct())
+            if (r.Auto(tower, layout, batch) is { } auto)
+                AnsiConsole.MarkupLine(Markup.Escape($"auto {tower} {layout} batch {batch}: {auto.Choice.Path}, {auto.Choice.Speedup:0.00}× TorchSharp fp32"));
+        foreach (var g in r.Gates) AnsiConsole.MarkupLine(Markup.Escape($"gate {g.Tower} {g.Layout} {g.DType}: min cosine to fp32 {g.MinCosine:0.00000}"));
+        foreach (var o in r.OrtOverheads)
+            AnsiConsole.MarkupLine(Markup.Escape($"pipeline vs bare ORT session, {o.Tower} {o.Layout} {o.DType} batch {o.Batch}: {o.PipelineMs:0} vs {o.BareMs:0} ms ({o.Overhead * 100:+0.0;-0.0}%)"));
         foreach (var l in r.Loads)
             AnsiConsole.MarkupLine($"load {Markup.Escape(l.Layout)} {l.FileDType} file as {l.ModelDType}: {l.Timing.MedianMs / 1000:0.00} s");
     }
@@ -228,17 +210,18 @@ public sealed class BenchCommand : ICommand
         var keys = r.Results.Select(c => (c.Tower, c.Layout, c.Batch)).Distinct().ToList();
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
-        string[] dtypes = ["fp32", "bf16"];
+        string[] dtypes = ["fp32", "bf16", "ort fp32", "ort int8"];
+        int stride = dtypes.Length + 1;
         for (int s = 0; s < dtypes.Length; s++)
         {
             var bars = new List<Bar>();
             for (int i = 0; i < keys.Count; i++)
             {
                 var c = r.Find(keys[i].Tower, keys[i].Layout, dtypes[s], keys[i].Batch);
-                if (c != null) bars.Add(new Bar { Position = i * 3 + s, Value = c.Gflops, FillColor = palette.GetColor(s) });
+                if (c != null) bars.Add(new Bar { Position = i * stride + s, Value = c.Gflops, FillColor = palette.GetColor(s) });
             }
             plot.Add.Bars(bars);
-            plot.Legend.ManualItems.Add(new LegendItem { LabelText = $"{dtypes[s]} tower", FillColor = palette.GetColor(s) });
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = dtypes[s].StartsWith("ort", StringComparison.Ordinal) ? dtypes[s].Replace("ort", "ONNX Runtime") : $"TorchSharp {dtypes[s]}", FillColor = palette.GetColor(s) });
             double ceiling = r.CeilingGflops(dtypes[s]);
             if (!double.IsNaN(ceiling))
             {
@@ -246,7 +229,7 @@ public sealed class BenchCommand : ICommand
                 line.LegendText = $"{dtypes[s]} 1024³ matmul ({ceiling:0} GFLOP/s)";
             }
         }
-        var ticks = keys.Select((k, i) => new Tick(i * 3 + 0.5, $"{k.Tower} {k.Layout} ×{k.Batch}")).ToArray();
+        var ticks = keys.Select((k, i) => new Tick(i * stride + 1.5, $"{k.Tower} {k.Layout} ×{k.Batch}")).ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks);
         plot.Axes.Bottom.TickLabelStyle.Rotation = 45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;

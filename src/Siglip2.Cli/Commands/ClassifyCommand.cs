@@ -38,8 +38,8 @@ public sealed class ClassifyCommand : ICommand
         int top = a.Int("--top", labels.Count, 1, 100_000);
         var prompts = labels.Select(l => template.Replace("{}", l)).ToList();
 
-        using var pipeline = ModelOptions.Load(a, onnxBackend: true);
-        using var onnx = ModelOptions.LoadOnnx(a, pipeline);
+        using var pipeline = ModelOptions.LoadInference(a, ["image", "text"], out var loadedOnnx);
+        using var onnx = loadedOnnx;
         var tokenized = TextOptions.Tokenize(pipeline.TextProcessor, prompts, a);
         using var textEmbeds = onnx?.EmbedTexts(tokenized, pipeline.Options.BatchSize) ?? pipeline.EmbedTexts(tokenized);
         using var progress = new ProgressReporter("classifying", images.Count, "images", enabled: images.Count > pipeline.Options.BatchSize && !Console.IsErrorRedirected);

@@ -34,8 +34,8 @@ public sealed class EmbedCommand : ICommand
             throw new UsageException($"--output must name a .safetensors file, got '{output}'");
         if (output != null)
             OutputGuard.CheckFile("--output", output, images.Concat(a.All("--text-file")), [ModelOptions.ResolveFolder(a)]);
-        using var pipeline = ModelOptions.Load(a, onnxBackend: true);
-        using var onnx = ModelOptions.LoadOnnx(a, pipeline);
+        using var pipeline = ModelOptions.LoadInference(a, [.. images.Count > 0 ? ["image"] : Array.Empty<string>(), .. texts.Count > 0 ? ["text"] : Array.Empty<string>()], out var loadedOnnx);
+        using var onnx = loadedOnnx;
         Tensor? imageEmbeds = null, textEmbeds = null;
         try
         {

@@ -42,8 +42,8 @@ public sealed class IndexCommand : ICommand
             if (!Directory.Exists(dir)) throw new Siglip2Exception($"folder to index not found: {dir}");
         string modelId = a.Required("--model", "a checkpoint folder or Hub id");
         if (Directory.Exists(modelId)) modelId = Path.GetFullPath(modelId);
-        using var pipeline = ModelOptions.Load(a, onnxBackend: true);
-        using var onnx = ModelOptions.LoadOnnx(a, pipeline);
+        using var pipeline = ModelOptions.LoadInference(a, ["image"], out var loadedOnnx);
+        using var onnx = loadedOnnx;
         using var store = ImageIndexStore.Open(db, create: true);
         var indexer = new ImageIndexer(new PipelineImageEmbedder(pipeline, modelId, onnx), store, pipeline.Options.BatchSize,
             DecodeOptions(a, pipeline.Options.Decode), shard);

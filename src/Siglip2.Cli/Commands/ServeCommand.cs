@@ -21,6 +21,9 @@ public sealed class ServeCommand : ICommand
           --max-wait-ms N   how long the first input of a batch waits for company (default 5)
           --queue N         inputs waiting at most; beyond, 429 with Retry-After (default 1024)
           --max-pixels N    largest image (width × height) accepted; larger ones get 400 (default 40,000,000)
+          --dtype T         auto (default): the fastest path here (see `siglip2 embed --help`); fp32 or
+                            bf16 (torch), fp32 or int8 (onnx)
+          --backend B       torch (TorchSharp) or onnx (ONNX Runtime; graphs cached in ~/.cache/siglip2/onnx)
         example: siglip2 serve --model google/siglip2-base-patch16-224 --port 8080
         """;
 
@@ -33,7 +36,7 @@ public sealed class ServeCommand : ICommand
 
     public int Run(IReadOnlyList<string> args)
     {
-        var a = ParsedArguments.Parse(args, ["--model", "--db", "--host", "--port", "--api-key", "--max-batch", "--max-wait-ms", "--queue", "--max-pixels"], []);
+        var a = ParsedArguments.Parse(args, ["--model", "--db", "--host", "--port", "--api-key", "--max-batch", "--max-wait-ms", "--queue", "--max-pixels", "--backend", "--dtype"], []);
         var options = new ServerOptions
         {
             Host = a.Optional("--host") ?? "127.0.0.1",
@@ -45,9 +48,17 @@ public sealed class ServeCommand : ICommand
             Database = a.Optional("--db"),
         };
         string model = a.Required("--model", "a checkpoint folder or Hub id");
-        using var encoder = Siglip2Encoder.Load(model, new Siglip2EncoderOptions { BatchSize = options.MaxBatch, MaxImagePixels = MaxPixels(a) });
+        long maxPixels = MaxPixels(a); // option mistakes before a calibration
+        string folder = ModelOptions.ResolveFolder(a);
+        // calibrate the towers the server can run: images need preprocessor_config.json, texts a tokenizer (the
+        // encoder loads it on the first text, so a folder without one still serves images)
+        var towers = new List<string>();
+        if (File.Exists(Path.Combine(folder, "preprocessor_config.json"))) towers.Add("image");
+        if (File.Exists(Path.Combine(folder, "tokenizer.json")) || File.Exists(Path.Combine(folder, "tokenizer.model"))) towers.Add("text");
+        var (backend, precision) = ModelOptions.EncoderPath(a, folder, options.MaxBatch, towers);
+        using var encoder = Siglip2Encoder.Load(model, new Siglip2EncoderOptions { BatchSize = options.MaxBatch, MaxImagePixels = maxPixels, Backend = backend, Precision = precision });
         Siglip2Server.Run(options, encoder, urls =>
-            Console.Error.WriteLine($"siglip2: serving {encoder.ModelId} ({encoder.Dimensions}-d) on {string.Join(", ", urls)}; Ctrl+C stops"));
+            Console.Error.WriteLine($"siglip2: serving {encoder.ModelId} ({encoder.Dimensions}-d, {ModelOptions.PathName(backend, precision)}) on {string.Join(", ", urls)}; Ctrl+C stops"));
         return 0;
     }
 }

@@ -65,6 +65,12 @@ public sealed class OnnxEmbedder : IDisposable
         return $"{hash[..16]}-{OnnxTowerExport.PrecisionName(precision)}";
     }
 
+    /// <summary>
+    /// The session of a tower (opened, and its graph exported, on first use), owned by the embedder: for measuring the
+    /// bare session against <see cref="EmbedImages"/> / <see cref="EmbedTexts"/> on the same graph and thread pool.
+    /// </summary>
+    public InferenceSession TowerSession(bool vision) => Session(vision);
+
     private InferenceSession Session(bool vision)
     {
         lock (_gate)

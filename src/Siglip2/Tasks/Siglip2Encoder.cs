@@ -36,6 +36,7 @@ public sealed class Siglip2Encoder : IDisposable
     public const string DefaultTemplate = "this is a photo of {}.";
 
     private readonly EmbeddingPipeline _pipeline;
+    private readonly Onnx.OnnxEmbedder? _onnx;
     private readonly Siglip2EncoderOptions _options;
     private readonly ImageDecodeOptions _decode;
     private readonly object _modelGate = new();
@@ -47,6 +48,10 @@ public sealed class Siglip2Encoder : IDisposable
     private Siglip2Encoder(EmbeddingPipeline pipeline, Siglip2EncoderOptions options, string modelId)
     {
         _pipeline = pipeline;
+        if (options.Backend == Siglip2Backend.Onnx)
+            _onnx = new Onnx.OnnxEmbedder(pipeline.Model, pipeline.Folder,
+                options.Precision == Siglip2Precision.Int8 ? Onnx.OnnxPrecision.Int8 : Onnx.OnnxPrecision.Float32,
+                options.OnnxCacheFolder ?? Onnx.OnnxEmbedder.DefaultCacheRoot(), options.OnnxThreads);
         _options = options;
         _decode = new ImageDecodeOptions { ApplyExifOrientation = options.ApplyExifOrientation, MaxPixels = options.MaxImagePixels };
         ModelId = modelId;
@@ -74,6 +79,8 @@ public sealed class Siglip2Encoder : IDisposable
             BatchSize = options.BatchSize,
             Text = new SiglipTextOptions { Length = options.TextLength, Lowercase = options.Lowercase },
             MaxNumPatches = options.MaxNumPatches,
+            // the onnx backend exports its graphs from the float32 weights
+            DType = options.Precision == Siglip2Precision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32,
         });
         try
         {
@@ -107,6 +114,12 @@ public sealed class Siglip2Encoder : IDisposable
 
     /// <summary>Length of every embedding (the shared image/text embedding space, e.g. 768 for a B/16).</summary>
     public int Dimensions { get; }
+
+    /// <summary>What runs the towers, and in which number format (from the options).</summary>
+    public Siglip2Backend Backend => _options.Backend;
+
+    /// <inheritdoc cref="Siglip2EncoderOptions.Precision"/>
+    public Siglip2Precision Precision => _options.Precision;
 
     /// <summary>True for a NaFlex checkpoint (images keep their aspect ratio), false for a fixed-resolution one.</summary>
     public bool IsNaFlex => _pipeline.Model.Config.IsNaflex;
@@ -202,7 +215,7 @@ public sealed class Siglip2Encoder : IDisposable
             }
             var batch = processor.Preprocess(images);
             cancellationToken.ThrowIfCancellationRequested();
-            RunModel(() => _pipeline.EmbedImages(batch)).CopyTo(result, start);
+            RunModel(() => _onnx?.EmbedImages(batch) ?? _pipeline.EmbedImages(batch)).CopyTo(result, start);
         }
         return result;
     }
@@ -237,7 +250,7 @@ public sealed class Siglip2Encoder : IDisposable
                         throw new Siglip2Exception(
                             $"text {start + i + 1} (\"{Shorten(item.Text)}\") has {item.TokenCount} tokens, more than the {processor.Settings.ContentCapacity} that fit in {processor.Settings.Length} positions; shorten it or set TruncateTexts");
             cancellationToken.ThrowIfCancellationRequested();
-            RunModel(() => _pipeline.EmbedTexts(tokenized)).CopyTo(result, start);
+            RunModel(() => _onnx?.EmbedTexts(tokenized, tokenized.BatchSize) ?? _pipeline.EmbedTexts(tokenized)).CopyTo(result, start);
         }
         return result;
     }
@@ -457,6 +470,7 @@ public sealed class Siglip2Encoder : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
+            _onnx?.Dispose();
             _pipeline.Dispose();
         }
     }

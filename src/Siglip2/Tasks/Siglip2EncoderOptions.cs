@@ -40,6 +40,21 @@ public sealed class Siglip2EncoderOptions
     /// <summary>Largest width × height of an image accepted, checked from its header before decoding (decompression bombs).</summary>
     public long MaxImagePixels { get; set; } = ImageDecodeOptions.DefaultMaxPixels;
 
+    /// <summary>What runs the towers (default <see cref="Siglip2Backend.Torch"/>); outputs agree within the precision's tolerance.</summary>
+    public Siglip2Backend Backend { get; set; } = Siglip2Backend.Torch;
+
+    /// <summary>
+    /// The number format (default float32): torch takes <see cref="Siglip2Precision.Float32"/> or
+    /// <see cref="Siglip2Precision.BFloat16"/>, onnx <see cref="Siglip2Precision.Float32"/> or <see cref="Siglip2Precision.Int8"/>.
+    /// </summary>
+    public Siglip2Precision Precision { get; set; } = Siglip2Precision.Float32;
+
+    /// <summary>Onnx backend: the folder of the cached graphs; null = <see cref="Onnx.OnnxEmbedder.DefaultCacheRoot"/>.</summary>
+    public string? OnnxCacheFolder { get; set; }
+
+    /// <summary>Onnx backend: ONNX Runtime's intra-op threads; null = the machine's cores.</summary>
+    public int? OnnxThreads { get; set; }
+
     internal Siglip2EncoderOptions Copy() => (Siglip2EncoderOptions)MemberwiseClone();
 
     internal void Validate()
@@ -51,6 +66,13 @@ public sealed class Siglip2EncoderOptions
             throw new Siglip2Exception($"Siglip2EncoderOptions.MaxNumPatches must be at least 1, got {patches}");
         if (MaxImagePixels < 1) throw new Siglip2Exception($"Siglip2EncoderOptions.MaxImagePixels must be at least 1, got {MaxImagePixels}");
         if (!Enum.IsDefined(Lowercase)) throw new Siglip2Exception($"Siglip2EncoderOptions.Lowercase has no mode {(int)Lowercase}");
+        if (!Enum.IsDefined(Backend)) throw new Siglip2Exception($"Siglip2EncoderOptions.Backend has no value {(int)Backend}");
+        if (!Enum.IsDefined(Precision)) throw new Siglip2Exception($"Siglip2EncoderOptions.Precision has no value {(int)Precision}");
+        if (Backend == Siglip2Backend.Torch && Precision == Siglip2Precision.Int8)
+            throw new Siglip2Exception("Siglip2EncoderOptions.Precision Int8 needs Backend Onnx (TorchSharp has no int8 matrix products)");
+        if (Backend == Siglip2Backend.Onnx && Precision == Siglip2Precision.BFloat16)
+            throw new Siglip2Exception("Siglip2EncoderOptions.Precision BFloat16 needs Backend Torch (the ONNX graphs are float32 or int8)");
+        if (OnnxThreads is int threads && threads < 1) throw new Siglip2Exception($"Siglip2EncoderOptions.OnnxThreads must be at least 1, got {threads}");
         if (ModelId is { } id && string.IsNullOrWhiteSpace(id)) throw new Siglip2Exception("Siglip2EncoderOptions.ModelId is blank; give a name or leave it null");
     }
 }

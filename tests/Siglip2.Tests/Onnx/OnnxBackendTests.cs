@@ -164,7 +164,7 @@ public class OnnxBackendTests(ITestOutputHelper output)
     [InlineData("embed", "--dtype int8", "needs --backend onnx")]
     [InlineData("embed", "--backend onnx --dtype bf16", "--dtype")]
     [InlineData("embed", "--backend tensorrt", "--backend")]
-    [InlineData("search", "--backend onnx", "available for embed, classify and index")]
+    [InlineData("search", "--backend onnx", "available for embed, classify, index and serve")]
     public void BackendMistakesGiveOneLine(string command, string options, string expected)
     {
         using var tmp = new TempDirectory();

@@ -215,6 +215,10 @@ public sealed class ServerTests : IAsyncLifetime
         Assert.Equal(2, CliRun.Main("serve", "--model", _checkpoint.Path, "--max-pixels", "0").ExitCode);
         Assert.Equal(2, CliRun.Main("serve", "--model", _checkpoint.Path, "--port", "70000").ExitCode);
         Assert.Equal(2, CliRun.Main("serve").ExitCode);
+        var int8OnTorch = CliRun.Main("serve", "--model", _checkpoint.Path, "--dtype", "int8");
+        Assert.Equal(2, int8OnTorch.ExitCode);
+        Assert.Contains("--backend onnx", int8OnTorch.StdErr);
+        Assert.Equal(2, CliRun.Main("serve", "--model", _checkpoint.Path, "--backend", "onnx", "--dtype", "bf16").ExitCode);
     }
 
     [Fact]

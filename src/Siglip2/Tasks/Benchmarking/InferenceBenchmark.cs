@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Siglip2.Checkpoints;
 using Siglip2.Configuration;
 using Siglip2.Modeling;
+using Siglip2.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,6 +47,8 @@ public static class InferenceBenchmark
         var kernels = new List<AttentionComparison.Result>();
         var loads = new List<CheckpointLoadResult>();
         var loadAverages = new List<double>();
+        var gates = new List<GateResult>();
+        var overheads = new List<OrtOverheadResult>();
         void Sample() { if (MachineInfo.LoadAverage() is { } l) loadAverages.Add(l); }
         void Say(string s) => options.Progress?.Invoke(s);
         Sample();
@@ -65,9 +68,9 @@ public static class InferenceBenchmark
         foreach (var layout in layouts)
         {
             if (layout.NaflexPatches is null && layout.Preset == BenchmarkLayout.Base16.Preset)
-                RunFromCheckpoint(layout, options, raw, towerAttention, loads, Say);
+                RunFromCheckpoint(layout, options, raw, towerAttention, loads, gates, overheads, Say);
             else
-                RunRandomTowers(layout, options, raw, Say);
+                RunRandomTowers(layout, options, raw, gates, Say);
             GC.Collect();
             Sample();
         }
@@ -79,13 +82,15 @@ public static class InferenceBenchmark
             MachineInfo.PeakResidentBytes(), notes);
         BenchmarkCaseResult WithCeiling(BenchmarkCaseResult r)
         {
-            double ceiling = report.CeilingGflops(r.DType);
+            double ceiling = report.CeilingGflops(r.DType.StartsWith("ort", StringComparison.Ordinal) ? "fp32" : r.DType); // ORT computes in fp32 (int8: its products in integers, compared with the fp32 rate)
             return r with { CeilingGflops = ceiling, FractionOfCeiling = r.Gflops / ceiling };
         }
         if (!options.Quick)
             notes.Add("So400m/14@224 and B/16 NaFlex 1024 run batch 1 and 8 only; NaFlex's text tower is B/16's (not repeated).");
         notes.Add("A ratio above 1 means the tower's large products ran faster than the 1024³ reference product did in this run (bigger matrices, or less competing load at that moment): the 1024³ rate is a practical reference, not a hard peak.");
-        notes.Add("Peers: bench/pytorch_peer.py runs in its own process (its line above says when, under what load and with which OpenMP wait policy); the quoted figures are from the issue (same kind of machine, other runs).");
+        notes.Add("ONNX Runtime (`ort fp32`, `ort int8`) runs in this process on the same weights: the towers exported by `OnnxTowerExport`, one session each with the backend's settings (intra-op threads = cores, sequential, all graph optimisations), fixed-resolution layouts only; its GFLOP/s count the same FLOP as the torch tower and are divided by the fp32 ceiling.");
+        notes.Add("The auto rows apply `--dtype auto`'s rule (`AutoPathChooser`) to this run's times; bf16 is a candidate only where its gate was measured (not in this benchmark: see BFloat16ParityTests), int8 with its gate cosine measured here (int8 vs the fp32 graph on the benchmark's random batch).");
+        notes.Add("Peers: bench/pytorch_peer.py (`--peer`) runs in its own process (its line above says when, under what load and with which OpenMP wait policy).");
         notes.Add($"Calls slower than {options.SlowCallSeconds} s are repeated {options.MinRepetitionsForSlowCases}× after one warm-up call; others {options.MinRepetitions}–{options.MaxRepetitions}× (≈{options.SecondsPerCase} s per case).");
         return report with
         {
@@ -94,12 +99,14 @@ public static class InferenceBenchmark
             AttentionTowerResults = towerAttention.Select(WithCeiling).ToList(),
             PeakRssBytes = MachineInfo.PeakResidentBytes(),
             LoadAverages = loadAverages,
+            Gates = gates,
+            OrtOverheads = overheads,
         };
     }
 
     /// <summary>B/16@224: writes a random real-size checkpoint, times loading it, and benchmarks the loaded towers.</summary>
     private static void RunFromCheckpoint(BenchmarkLayout layout, InferenceBenchmarkOptions options, List<BenchmarkCaseResult> results,
-        List<BenchmarkCaseResult> towerAttention, List<CheckpointLoadResult> loads, Action<string> say)
+        List<BenchmarkCaseResult> towerAttention, List<CheckpointLoadResult> loads, List<GateResult> gates, List<OrtOverheadResult> overheads, Action<string> say)
     {
         string root = Path.Combine(options.TempFolder ?? Path.GetTempPath(), $"siglip2-bench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         string fp32Dir = Path.Combine(root, "fp32"), bf16Dir = Path.Combine(root, "bf16");
@@ -143,6 +150,17 @@ public static class InferenceBenchmark
                     model.SetAttentionImplementation(AttentionImplementation.Auto);
                 }
                 RunCases("text", layout, dt, layout.TextBatches, TextWorkload(model.Text), options, results, say);
+                if (dt == ScalarType.Float32)
+                {
+                    // ONNX Runtime on the same fp32 weights; the graphs go where the backend's embedder reads them
+                    using var ortFp32 = new OnnxEmbedder(model, fp32Dir, OnnxPrecision.Float32, Path.Combine(root, "ort"));
+                    using var ortInt8 = new OnnxEmbedder(model, fp32Dir, OnnxPrecision.Int8, Path.Combine(root, "ort"));
+                    OnnxEmbedder Embedder(OnnxPrecision p) => p == OnnxPrecision.Int8 ? ortInt8 : ortFp32;
+                    OrtTowerBenchmark.Run("image", layout, model.Vision, null, layout.ImageBatches, p => Path.Combine(Embedder(p).GraphFolder, "vision_model.onnx"),
+                        Embedder, options, results, gates, overheads, say);
+                    OrtTowerBenchmark.Run("text", layout, null, model.Text, layout.TextBatches, p => Path.Combine(Embedder(p).GraphFolder, "text_model.onnx"),
+                        Embedder, options, results, gates, overheads, say);
+                }
             }
         }
         finally
@@ -153,9 +171,22 @@ public static class InferenceBenchmark
     }
 
     /// <summary>Other layouts: the towers built directly with random init (fp32), then converted to bf16.</summary>
-    private static void RunRandomTowers(BenchmarkLayout layout, InferenceBenchmarkOptions options, List<BenchmarkCaseResult> results, Action<string> say)
+    private static void RunRandomTowers(BenchmarkLayout layout, InferenceBenchmarkOptions options, List<BenchmarkCaseResult> results, List<GateResult> gates, Action<string> say)
+    {
+        string root = Path.Combine(options.TempFolder ?? Path.GetTempPath(), $"siglip2-bench-ort-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try { RunRandomTowers(layout, options, results, gates, root, say); }
+        finally
+        {
+            try { if (Directory.Exists(root)) Directory.Delete(root, recursive: true); }
+            catch (IOException) { }
+        }
+    }
+
+    private static void RunRandomTowers(BenchmarkLayout layout, InferenceBenchmarkOptions options, List<BenchmarkCaseResult> results, List<GateResult> gates, string root, Action<string> say)
     {
         var config = layout.Config;
+        bool ort = layout.NaflexPatches is null; // the fixed-resolution graphs (NaFlex: torch only here)
+        string Graph(string tower, OnnxPrecision p) => Path.Combine(root, $"{tower}-{OnnxTowerExport.PrecisionName(p)}.onnx");
         if (layout.ImageBatches.Length > 0)
         {
             say($"{layout.Name}: building the image tower (random weights)");
@@ -166,6 +197,8 @@ public static class InferenceBenchmark
             {
                 if (dt != ScalarType.Float32) vision.to(dt);
                 RunCases("image", layout, dt, layout.ImageBatches, work, options, results, say);
+                if (dt == ScalarType.Float32 && ort)
+                    OrtTowerBenchmark.Run("image", layout, vision, null, layout.ImageBatches, p => Graph("image", p), null, options, results, gates, [], say);
             }
         }
         if (layout.TextBatches.Length > 0)
@@ -178,6 +211,8 @@ public static class InferenceBenchmark
             {
                 if (dt != ScalarType.Float32) text.to(dt);
                 RunCases("text", layout, dt, layout.TextBatches, work, options, results, say);
+                if (dt == ScalarType.Float32 && ort)
+                    OrtTowerBenchmark.Run("text", layout, null, text, layout.TextBatches, p => Graph("text", p), null, options, results, gates, [], say);
             }
         }
     }

@@ -71,6 +71,31 @@ public static class PerformanceMarkdown
                 var b = r.Find(tower, baseName, "bf16", batch);
                 if (f != null && b != null) Target($"{tower} B/16 batch {batch}: bf16 ÷ fp32 items/s", b.ItemsPerSecond / f.ItemsPerSecond, "0.00", 2.0, "≥ 2.00");
             }
+        // issue 14's targets: the path --dtype auto takes here, against TorchSharp fp32 of the same run
+        void Check(string what, double? value, string format, bool met, string goalText)
+        {
+            if (value is not { } v || double.IsNaN(v)) return;
+            md.AppendLine($"| {what} | {v.ToString(format, Inv)} | {goalText} | {(met ? "yes" : "no")} |");
+        }
+        foreach (var tower in new[] { "image", "text" })
+        {
+            var fp32Batch = r.Find(tower, baseName, "fp32", 8);
+            if (r.Auto(tower, baseName, 8) is { } a8 && fp32Batch != null)
+            {
+                double speedup = fp32Batch.Timing.MedianMs / a8.Case.Timing.MedianMs;
+                Check($"{tower} B/16 batch 8, auto path ({a8.Choice.Path}): × TorchSharp fp32 items/s", speedup, "0.00", speedup >= 2.0, "≥ 2.00");
+            }
+            var fp32One = r.Find(tower, baseName, "fp32", 1);
+            if (r.Auto(tower, baseName, 1) is { } a1 && fp32One != null)
+            {
+                double ratio = a1.Case.Timing.MedianMs / fp32One.Timing.MedianMs;
+                Check($"{tower} B/16 batch 1, auto path ({a1.Choice.Path}): latency ÷ TorchSharp fp32", ratio, "0.00", ratio <= 0.5, "≤ 0.50");
+            }
+            foreach (var g in r.Gates.Where(g => g.Tower == tower && g.Layout == baseName))
+                Check($"{tower} B/16 {g.DType}: accuracy gate, min cosine to fp32", g.MinCosine, "0.00000", g.MinCosine >= AutoPathChooser.GateCosine, $"≥ {AutoPathChooser.GateCosine:0.00}");
+            foreach (var o in r.OrtOverheads.Where(o => o.Tower == tower && o.Layout == baseName))
+                Check($"{tower} B/16 {o.DType} batch {o.Batch}: our pipeline over the bare ORT session ({F(o.PipelineMs, 0)} vs {F(o.BareMs, 0)} ms)", o.Overhead * 100, "+0.0;-0.0", o.Overhead <= 0.05, "≤ +5.0 %");
+        }
         var load = r.Loads.FirstOrDefault(l => l.FileDType == "fp32" && l.ModelDType == "fp32");
         if (load != null)
             md.AppendLine($"| load B/16 checkpoint (fp32, {Mb(load.FileBytes)}), median s | {F(load.Timing.MedianMs / 1000, 2)} | ≤ 2.00 | {(load.Timing.MedianMs <= 2000 ? "yes" : "no")} |");
@@ -93,6 +118,28 @@ public static class PerformanceMarkdown
         if (chartFile != null)
         {
             md.AppendLine($"![GFLOP/s per case against the matmul ceilings]({chartFile})");
+            md.AppendLine();
+        }
+
+        var keys = r.Results.Where(c => c.DType.StartsWith("ort", StringComparison.Ordinal)).Select(c => (c.Tower, c.Layout, c.Batch)).Distinct().ToList();
+        if (keys.Count > 0)
+        {
+            md.AppendLine("## TorchSharp and ONNX Runtime, same run, same weights");
+            md.AppendLine();
+            md.AppendLine("Milliseconds per batch (median); in brackets × TorchSharp fp32's items/s. *auto*: the path `--dtype auto`'s rule takes");
+            md.AppendLine("on these times (`AutoPathChooser`: the fastest allowed, never slower than torch fp32, int8 only with gate cosine ≥ 0.99).");
+            md.AppendLine();
+            md.AppendLine("| tower | layout | batch | TorchSharp fp32 | TorchSharp bf16 | ORT fp32 | ORT int8 | int8 gate cosine | auto |");
+            md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---|");
+            foreach (var (tower, layout, batch) in keys)
+            {
+                var fp32 = r.Find(tower, layout, "fp32", batch);
+                string Cell(string dtype) => r.Find(tower, layout, dtype, batch) is { } c
+                    ? F(c.Timing.MedianMs, 0) + (fp32 != null && dtype != "fp32" ? $" ({F(fp32.Timing.MedianMs / c.Timing.MedianMs, 2)}×)" : "") : "–";
+                var gate = r.Gates.FirstOrDefault(g => g.Tower == tower && g.Layout == layout && g.DType == "ort int8");
+                string auto = r.Auto(tower, layout, batch) is { } a ? $"{a.Choice.Path} ({F(a.Choice.Speedup, 2)}×)" : "–";
+                md.AppendLine($"| {tower} | {layout} | {batch} | {Cell("fp32")} | {Cell("bf16")} | {Cell("ort fp32")} | {Cell("ort int8")} | {(gate != null ? F(gate.MinCosine, 5) : "–")} | {auto} |");
+            }
             md.AppendLine();
         }
 
@@ -133,7 +180,7 @@ public static class PerformanceMarkdown
 
         if (peers.Count > 0)
         {
-            md.AppendLine("## Beside other runtimes (B/16, fp32)");
+            md.AppendLine("## Beside a measured peer (`--peer`)");
             md.AppendLine();
             if (peerCommand != null) md.AppendLine($"Measured peer: {peerCommand}.");
             md.AppendLine();
@@ -168,6 +215,11 @@ public static class PerformanceMarkdown
         md.AppendLine("- **bf16** (`LoadOptions.DType = BFloat16`, CLI `--dtype bf16`): weights and activations in bf16 (the explicit path keeps");
         md.AppendLine("  its softmax in fp32; embeddings are returned as fp32 by the pipeline). Image and text embeddings stay within cosine");
         md.AppendLine("  0.999 of fp32 on both fixtures and on a real-width B/16 (depth 4) — measured ≥ 0.9999 (`BFloat16ParityTests`).");
+        md.AppendLine("- **`--dtype auto`** (the default of embed, classify, index and serve; `AutoPath`, docs/onnx.md): the fastest of torch fp32,");
+        md.AppendLine("  torch bf16, ONNX Runtime fp32 and int8 for the model, the towers used and the batch class (1 or 8) on this machine, from a");
+        md.AppendLine("  calibration of a few seconds on built-in synthetic images and captions, cached per CPU model and core count in");
+        md.AppendLine("  `~/.cache/siglip2/auto`; never slower than torch fp32, bf16/int8 only with cosine ≥ 0.99 to torch fp32. The *auto* rows");
+        md.AppendLine("  above apply the same rule (`AutoPathChooser`) to this run's times.");
         md.AppendLine("- **Loading**: the model is built without random initialisation (`ParameterInitialization.SkipRandomInit`: uninitialised");
         md.AppendLine("  Linear and Embedding storage in the target dtype; the loader still checks that the file provides every tensor), then");
         md.AppendLine("  each tensor is read from the file straight into its parameter; a dtype change goes through a 4 M-element buffer instead");
@@ -181,7 +233,7 @@ public static class PerformanceMarkdown
         md.AppendLine("apt-get install python3-torch libopenblas0-pthread   # Debian PyTorch for the peer (without OpenBLAS it uses the reference BLAS: ~6 GFLOP/s)");
         md.AppendLine("/usr/bin/python3 bench/pytorch_peer.py --threads 2 --json bench/pytorch_peer.json");
         md.AppendLine("./siglip2 bench --peer bench/pytorch_peer.json      # full run, writes docs/performance.md + .png");
-        md.AppendLine("./siglip2 bench --quick                              # B/16@224 batch 8 only, prints a table");
+        md.AppendLine("./siglip2 bench --quick                              # B/16@224 batch 8 only (torch and ORT), prints a table");
         md.AppendLine("```");
         md.AppendLine();
 
