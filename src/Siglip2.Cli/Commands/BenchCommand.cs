@@ -110,12 +110,21 @@ public sealed class BenchCommand : ICommand
             Directory.CreateDirectory(dir);
             string chart = Path.ChangeExtension(output, ".png");
             Chart(report, chart);
-            AtomicFile.WriteAllText(output, PerformanceMarkdown.Render(report, Path.GetFileName(chart), command, peers, peerCommand));
+            AtomicFile.WriteAllText(output, WithSections(PerformanceMarkdown.Render(report, Path.GetFileName(chart), command, peers, peerCommand), output));
             Console.Error.WriteLine($"bench: wrote {output} and {chart}");
         }
         if (json) WriteJson(report, peers);
         else PrintTable(report);
         return 0;
+    }
+
+    /// <summary>The report with the marked sections other runs wrote into the file (serve, index, ann, …) kept after it.</summary>
+    public static string WithSections(string report, string path)
+    {
+        if (!File.Exists(path)) return report;
+        var kept = System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(path), @"<!-- ([a-z0-9-]+)-bench -->.*?<!-- /\1-bench -->",
+            System.Text.RegularExpressions.RegexOptions.Singleline).Select(m => m.Value).ToList();
+        return kept.Count == 0 ? report : report.TrimEnd() + "\n\n" + string.Join("\n\n", kept) + "\n";
     }
 
     private static (List<PeerResult>, string?) ReadPeer(string path)
