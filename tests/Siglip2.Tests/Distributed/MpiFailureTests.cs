@@ -11,9 +11,8 @@ public class MpiFailureTests
         var run = MpiRun.Run(2, "fail-throw", temp.Path);
         Assert.NotEqual(0, run.ExitCode);
         Assert.Contains("rank 1 of 2: unhandled InvalidOperationException: scenario fail-throw: this rank fails on purpose; aborting the MPI job", run.Output);
-        // the launcher's own report varies with timing: usually "MPI_ABORT was invoked", sometimes only the exit status
-        Assert.True(run.Output.Contains("MPI_ABORT", StringComparison.Ordinal) || run.Output.Contains("non-zero status", StringComparison.Ordinal),
-            "mpirun reported neither the abort nor a failed rank:\n" + run.Output);
+        // mpirun's own report is not asserted: OpenMPI sometimes fails to print it ("ORTE_ERROR_LOG: Out of resource in
+        // show_help.c") while still ending the job; the exit code, the rank's message and the time are the behaviour
         Assert.True(run.Elapsed < MpiRun.Timeout);
     }
 
@@ -25,7 +24,7 @@ public class MpiFailureTests
         var run = MpiRun.Run(2, "fail-exit", temp.Path);
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("siglip2: scenario fail-exit: a user mistake on this rank", run.Output);
-        Assert.Contains("exited with non-zero status", run.Output);
+        // (mpirun's "exited with non-zero status" report is not asserted, for the reason above)
     }
 
     [MpiFact]
