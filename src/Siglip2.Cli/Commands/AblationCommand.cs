@@ -148,14 +148,9 @@ public sealed class AblationCommand : ICommand
     /// <summary>Replaces (or appends) the "## Ablation" section of a markdown file, keeping everything else.</summary>
     public static void WriteSection(string path, string table, string? png, string command)
     {
-        string existing = File.Exists(path) ? File.ReadAllText(path) : "";
         string image = png is null ? "" : $"\n![ablation]({Path.GetFileName(png)})\n";
         string section = $"## Ablation\n\nMeasured by `siglip2 ablation` ({DateTime.UtcNow:yyyy-MM-dd}); reproduce with\n\n```bash\n{command}\n```\n\n{table}{image}\n";
-        var match = Regex.Match(existing, @"^## Ablation\n.*?(?=^## |\z)", RegexOptions.Multiline | RegexOptions.Singleline);
-        string updated = match.Success
-            ? existing[..match.Index] + section + existing[(match.Index + match.Length)..]
-            : existing.TrimEnd() + "\n\n" + section;
-        AtomicFile.WriteAllText(path, updated);
+        MarkdownSections.ReplaceHeading(path, "Ablation", section);
     }
 
     private sealed class Progress(Action<AblationProgress> action) : IProgress<AblationProgress>

@@ -63,12 +63,7 @@ public sealed class BenchCommand : ICommand
         if (a.Flag("--json")) { Output.WriteJson(result); return 0; }
         Console.WriteLine(section);
         string output = a.Optional("--output") ?? Path.Combine(RepositoryPaths.Root, "docs", "performance.md");
-        string Begin = $"<!-- {kind}-bench -->", End = $"<!-- /{kind}-bench -->";
-        string text = File.Exists(output) ? File.ReadAllText(output) : "";
-        int b = text.IndexOf(Begin, StringComparison.Ordinal), e = text.IndexOf(End, StringComparison.Ordinal);
-        string block = Begin + "\n" + section + End;
-        text = b >= 0 && e > b ? text[..b] + block + text[(e + End.Length)..] : text.TrimEnd() + "\n\n" + block + "\n";
-        Siglip2.Configuration.AtomicFile.WriteAllText(output, text);
+        MarkdownSections.ReplaceMarked(output, $"{kind}-bench", section);
         Console.Error.WriteLine($"siglip2: wrote the {kind} section of {output}");
         return 0;
     }

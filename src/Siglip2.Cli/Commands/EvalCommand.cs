@@ -74,12 +74,7 @@ public sealed class EvalCommand : ICommand
         string section = Int8AccuracyGate.Markdown(r, command);
         Console.WriteLine(section);
         string results = a.Optional("--results") ?? Path.Combine(RepositoryPaths.Root, "docs", "onnx.md");
-        const string Begin = "<!-- int8-gate -->", End = "<!-- /int8-gate -->";
-        string text = File.Exists(results) ? File.ReadAllText(results) : "";
-        int b = text.IndexOf(Begin, StringComparison.Ordinal), e = text.IndexOf(End, StringComparison.Ordinal);
-        string block = Begin + "\n## int8 accuracy gate on a trained checkpoint\n\n" + section + End;
-        text = b >= 0 && e > b ? text[..b] + block + text[(e + End.Length)..] : text.TrimEnd() + "\n\n" + block + "\n";
-        Siglip2.Configuration.AtomicFile.WriteAllText(results, text);
+        MarkdownSections.ReplaceMarked(results, "int8-gate", "## int8 accuracy gate on a trained checkpoint\n\n" + section);
         Output.Note($"wrote the int8-gate section of {results}");
         return r.Passed ? 0 : 1;
     }

@@ -1,6 +1,4 @@
-using System.Text.RegularExpressions;
 using Siglip2.Cli.Infrastructure;
-using Siglip2.Configuration;
 using Siglip2.Tasks.Evaluation;
 using Siglip2.Training;
 
@@ -65,14 +63,9 @@ public sealed class FairnessCommand : ICommand
         Plots.Bars(png, $"Representation bias vs quality ({recipe.Steps} steps × {recipe.BatchSize}; {(spread ? "mean, whiskers min–max" : "one seed")})", "%", metrics, means, ranges, width: 1000);
     }
 
-    private static void WriteSection(string path, string table, string png)
-    {
-        string existing = File.Exists(path) ? File.ReadAllText(path) : "";
-        string section = $"## Representation bias\n\n{FairnessText.Introduction}\n\n{table}\n![representation bias]({png})\n\n{FairnessText.Reading}\n";
-        var match = Regex.Match(existing, @"^## Representation bias\n.*?(?=^## |\z)", RegexOptions.Multiline | RegexOptions.Singleline);
-        string updated = match.Success ? existing[..match.Index] + section + existing[(match.Index + match.Length)..] : existing.TrimEnd() + "\n\n" + section;
-        AtomicFile.WriteAllText(path, updated);
-    }
+    private static void WriteSection(string path, string table, string png) =>
+        MarkdownSections.ReplaceHeading(path, "Representation bias",
+            $"## Representation bias\n\n{FairnessText.Introduction}\n\n{table}\n![representation bias]({png})\n\n{FairnessText.Reading}\n");
 }
 
 /// <summary>The fixed prose of the representation-bias section (what is measured and what it does not show).</summary>

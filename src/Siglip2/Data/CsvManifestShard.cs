@@ -98,17 +98,7 @@ public sealed class CsvManifestShard : IImageTextShard
 
     public IEnumerable<ImageTextRecord> ReadRecords(DataSkipCounts? skips = null)
     {
-        FileStream stream;
-        try
-        {
-            stream = InputFile.OpenRead(ManifestPath, "manifest");
-            stream.Position = _slice.Offset;
-        }
-        catch (Exception e) when (e is Siglip2Exception or IOException)
-        {
-            skips?.Record(DataSkipReason.UnreadableShard, Name, e.Message.Split('\n')[0]);
-            yield break;
-        }
+        if (_slice.Open(ManifestPath, Name, skips) is not { } stream) yield break;
         using (stream)
         using (var csv = CsvReader.Create(stream, Options(false, skips, _slice.FirstLine), leaveOpen: true))
         {

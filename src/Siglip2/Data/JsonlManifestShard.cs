@@ -70,17 +70,7 @@ public sealed class JsonlManifestShard : IImageTextShard
 
     public IEnumerable<ImageTextRecord> ReadRecords(DataSkipCounts? skips = null)
     {
-        FileStream stream;
-        try
-        {
-            stream = InputFile.OpenRead(ManifestPath, "manifest");
-            stream.Position = _slice.Offset;
-        }
-        catch (Exception e) when (e is Siglip2Exception or IOException)
-        {
-            skips?.Record(DataSkipReason.UnreadableShard, Name, e.Message.Split('\n')[0]);
-            yield break;
-        }
+        if (_slice.Open(ManifestPath, Name, skips) is not { } stream) yield break;
         using (stream)
         {
             var lines = new BoundedLineReader(stream, _limits.MaxRowCharacters, _slice.FirstLine);

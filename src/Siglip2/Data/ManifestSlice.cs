@@ -10,4 +10,22 @@ public readonly record struct ManifestSlice(long Offset, long FirstLine, long? R
 {
     /// <summary>Rows per slice.</summary>
     public const int Size = 1000;
+
+    /// <summary>The manifest opened at this slice's offset, or null (recorded as an unreadable shard) when it cannot be.</summary>
+    public FileStream? Open(string manifestPath, string shardName, DataSkipCounts? skips)
+    {
+        FileStream? stream = null;
+        try
+        {
+            stream = Configuration.InputFile.OpenRead(manifestPath, "manifest");
+            stream.Position = Offset;
+            return stream;
+        }
+        catch (Exception e) when (e is Siglip2Exception or IOException)
+        {
+            stream?.Dispose();
+            skips?.Record(DataSkipReason.UnreadableShard, shardName, e.Message.Split('\n')[0]);
+            return null;
+        }
+    }
 }

@@ -59,7 +59,7 @@ public static class FineTuneRun
         log ??= _ => { };
         var run = new RunFolder(o.OutputFolder);
         bool main = group.Rank == 0;
-        if (main && Directory.Exists(run.Path)) Trainer.RecoverStaged(run.Path); // a save the last run did not finish
+        if (main) run.RecoverInterruptedSave();
         group.Barrier();
         if (o.Resume && !run.HasTrainingState)
             throw new Siglip2Exception($"nothing to resume in {run.Path}: it has no {TrainingState.FileName} (start without --resume)");

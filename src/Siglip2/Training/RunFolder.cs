@@ -28,18 +28,18 @@ public sealed class RunFolder(string path)
 
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
-    public bool HasTrainingState
+    public bool HasTrainingState => System.IO.File.Exists(File(TrainingState.FileName));
+
+    /// <summary>Completes or drops a checkpoint save a killed run did not finish (<see cref="Trainer.RecoverStaged"/>).</summary>
+    public void RecoverInterruptedSave()
     {
-        get
-        {
-            if (Directory.Exists(Path)) Trainer.RecoverStaged(Path); // a save a killed run did not finish
-            return System.IO.File.Exists(File(TrainingState.FileName));
-        }
+        if (Directory.Exists(Path)) Trainer.RecoverStaged(Path);
     }
 
     /// <summary>The checks of a main run's start (<paramref name="resume"/> false) or resumption, with the fix in each message.</summary>
     public void CheckMainRun(bool resume)
     {
+        RecoverInterruptedSave();
         if (resume && !HasTrainingState)
             throw new Siglip2Exception($"nothing to resume in {Path}: it has no {TrainingState.FileName} (start a new run without --resume)");
         if (!resume && HasTrainingState)

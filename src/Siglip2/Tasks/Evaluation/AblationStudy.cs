@@ -133,7 +133,9 @@ public static class AblationStudy
         {
             folder = Path.Combine(o.OutputFolder, TeacherFolderName);
             var recipe = TeacherRecipe(o.Recipe);
-            bool started = new RunFolder(folder).HasTrainingState;
+            var runFolder = new RunFolder(folder);
+            runFolder.RecoverInterruptedSave();
+            bool started = runFolder.HasTrainingState;
             if (started && RunFolder.TryReadRecipe(folder) != recipe)
                 throw new Siglip2Exception($"{folder} holds a teacher trained with other settings (steps, batch or data); delete it or choose another --output");
             log($"ACID teacher: {(started ? "checking the cached" : "training the")} {recipe.VisionWidth}-wide model, {recipe.Steps} steps × {recipe.BatchSize} (seed {recipe.Seed}) in {folder} …");

@@ -30,10 +30,17 @@ public static class DenseFeatureProbe
         using var scope = NewDisposeScope();
         var (trainX, trainY) = Features(model, images, heldOut, 0, trainScenes, grid);
         var (testX, testY) = Features(model, images, heldOut, trainScenes, testScenes, grid);
+        var (meanIou, accuracy, patches) = TrainAndScore(trainX, trainY, testX, testY, Labels, steps, seed);
+        return new DenseProbeResult(trainScenes, testScenes, patches, meanIou, accuracy);
+    }
+
+    /// <summary>The linear probe (D → <paramref name="labels"/>, Adam lr 0.01, full batch, seeded init) trained and scored: (mIoU, patch accuracy, test patches).</summary>
+    private static (double MeanIou, double Accuracy, int Patches) TrainAndScore(Tensor trainX, Tensor trainY, Tensor testX, Tensor testY, int labels, int steps, long seed)
+    {
         using var generator = new torch.Generator(unchecked((ulong)seed));
         long d = trainX.shape[1];
-        var weight = new TorchSharp.Modules.Parameter(torch.randn([d, Labels], generator: generator) * (1.0 / Math.Sqrt(d)));
-        var bias = new TorchSharp.Modules.Parameter(torch.zeros(Labels));
+        var weight = new TorchSharp.Modules.Parameter(torch.randn([d, labels], generator: generator) * (1.0 / Math.Sqrt(d)));
+        var bias = new TorchSharp.Modules.Parameter(torch.zeros(labels));
         using (var optimizer = torch.optim.Adam([weight, bias], 0.01))
         {
             for (int s = 0; s < steps; s++)
@@ -51,8 +58,7 @@ public static class DenseFeatureProbe
             predicted = (torch.matmul(testX, weight) + bias).argmax(-1).data<long>().ToArray();
             truth = testY.data<long>().ToArray();
         }
-        return new DenseProbeResult(trainScenes, testScenes, truth.Length, MeanIou(predicted, truth, Labels),
-            predicted.Zip(truth).Count(p => p.First == p.Second) / (double)truth.Length);
+        return (MeanIou(predicted, truth, labels), predicted.Zip(truth).Count(p => p.First == p.Second) / (double)truth.Length, truth.Length);
     }
 
     /// <summary>
@@ -71,28 +77,8 @@ public static class DenseFeatureProbe
         using var scope = NewDisposeScope();
         var (trainX, trainY) = LabelFeatures(model, images, train, grid, labels);
         var (testX, testY) = LabelFeatures(model, images, test, grid, labels);
-        using var generator = new torch.Generator(unchecked((ulong)seed));
-        long d = trainX.shape[1];
-        var weight = new TorchSharp.Modules.Parameter(torch.randn([d, labels], generator: generator) * (1.0 / Math.Sqrt(d)));
-        var bias = new TorchSharp.Modules.Parameter(torch.zeros(labels));
-        using (var optimizer = torch.optim.Adam([weight, bias], 0.01))
-        {
-            for (int s = 0; s < steps; s++)
-            {
-                using var inner = NewDisposeScope();
-                optimizer.zero_grad();
-                nn.functional.cross_entropy(torch.matmul(trainX, weight) + bias, trainY).backward();
-                optimizer.step();
-            }
-        }
-        long[] predicted, truth;
-        using (torch.no_grad())
-        {
-            predicted = (torch.matmul(testX, weight) + bias).argmax(-1).data<long>().ToArray();
-            truth = testY.data<long>().ToArray();
-        }
-        return new DenseProbeResult(train.Count, test.Count, truth.Length, MeanIou(predicted, truth, labels),
-            predicted.Zip(truth).Count(p => p.First == p.Second) / (double)truth.Length);
+        var (meanIou, accuracy, patches) = TrainAndScore(trainX, trainY, testX, testY, labels, steps, seed);
+        return new DenseProbeResult(train.Count, test.Count, patches, meanIou, accuracy);
     }
 
     /// <summary>The label value of pixels to ignore in user label maps.</summary>
@@ -120,7 +106,7 @@ public static class DenseFeatureProbe
                     for (int gx = 0; gx < grid; gx++)
                     {
                         Array.Clear(counts);
-                        int y0 = gy * h / grid, y1 = Math.Max(y0 + 1, (gy + 1) * h / grid), x0 = gx * w / grid, x1 = Math.Max(x0 + 1, (gx + 1) * w / grid);
+                        var (x0, x1, y0, y1) = PatchArea(gx, gy, w, h, grid);
                         int known = 0;
                         for (int y = y0; y < y1; y++)
                             for (int x = x0; x < x1; x++)
@@ -152,6 +138,13 @@ public static class DenseFeatureProbe
         return present.Count == 0 ? double.NaN : present.Average(c => (double)inter[c] / union[c]);
     }
 
+    /// <summary>The pixel rectangle [x0, x1) × [y0, y1) that patch (gx, gy) of a grid·grid tiling covers in a width × height image (at least one pixel).</summary>
+    public static (int X0, int X1, int Y0, int Y1) PatchArea(int gx, int gy, int width, int height, int grid)
+    {
+        int y0 = gy * height / grid, x0 = gx * width / grid;
+        return (x0, Math.Max(x0 + 1, (gx + 1) * width / grid), y0, Math.Max(y0 + 1, (gy + 1) * height / grid));
+    }
+
     /// <summary>Per-patch labels (grid·grid, row-major) of a class mask: majority label inside each patch's area.</summary>
     public static long[] PatchLabels(byte[] classMask, int width, int height, int grid)
     {
@@ -161,8 +154,7 @@ public static class DenseFeatureProbe
             for (int gx = 0; gx < grid; gx++)
             {
                 Array.Clear(counts);
-                int y0 = gy * height / grid, y1 = Math.Max(y0 + 1, (gy + 1) * height / grid);
-                int x0 = gx * width / grid, x1 = Math.Max(x0 + 1, (gx + 1) * width / grid);
+                var (x0, x1, y0, y1) = PatchArea(gx, gy, width, height, grid);
                 for (int y = y0; y < y1; y++)
                     for (int x = x0; x < x1; x++) counts[classMask[y * width + x]]++;
                 int best = 0;

@@ -76,8 +76,7 @@ public static class DepthProbe
         for (int gy = 0; gy < grid; gy++)
             for (int gx = 0; gx < grid; gx++)
             {
-                int y0 = gy * height / grid, y1 = Math.Max(y0 + 1, (gy + 1) * height / grid);
-                int x0 = gx * width / grid, x1 = Math.Max(x0 + 1, (gx + 1) * width / grid);
+                var (x0, x1, y0, y1) = DenseFeatureProbe.PatchArea(gx, gy, width, height, grid);
                 double sum = 0;
                 int n = 0;
                 for (int y = y0; y < y1; y++)
