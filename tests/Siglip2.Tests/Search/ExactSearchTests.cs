@@ -87,16 +87,19 @@ public class ExactSearchTests
         Assert.Equal(3000UL, index.Size());
         var rows = vectors.Select((v, i) => new IndexedImage($"p{i:D4}", 0, 0, null, 0, 0, v, null)).ToList();
         var exact = new ExactSearch(rows, 24);
-        int agree = 0;
+        int agree = 0, selfFirst = 0;
         for (int q = 0; q < 100; q++)
         {
             var query = vectors[q * 29];
             var want = exact.Search(query, 10).Select(h => (ulong)h.Row).ToHashSet();
             index.Search(query, 10, out ulong[] keys, out _);
             agree += keys.Count(want.Contains);
-            Assert.Equal((ulong)(q * 29), keys[0]); // every vector finds itself first
+            if (keys[0] == (ulong)(q * 29)) selfFirst++;
         }
         Assert.True(agree >= 900, $"recall@10 {agree / 1000.0:F3} on clustered data");
+        // A parallel insert makes the graph depend on thread timing, so an approximate search may
+        // miss a vector's own node now and then (CI once saw 1 of 100); a broken insert misses most.
+        Assert.True(selfFirst >= 95, $"{selfFirst} of 100 vectors found themselves first");
     }
 
     private static float[] Unit(float[] v)
