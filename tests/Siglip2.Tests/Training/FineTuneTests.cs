@@ -91,6 +91,7 @@ public sealed class FineTuneTests : IDisposable
         Assert.Contains("zero-shot top-1", r.StdOut);
         Assert.Contains("I→T R@1", r.StdOut);
         Assert.True(MaxAbs(Weights(_checkpoint.Path), Weights(output)) > 1e-4, "fine-tuning changed no weight");
+        HuggingFaceLayout.AssertSameLayout(_checkpoint.Path, output); // what transformers' from_pretrained needs, against a folder it wrote
         using var encoder = Siglip2Encoder.Load(output); // the result is a checkpoint the library (and transformers) loads
         Assert.Equal(encoder.Dimensions, encoder.EmbedText(ApiReference.ReferenceTexts(ApiReference.Fixed)[0]).Length);
 
