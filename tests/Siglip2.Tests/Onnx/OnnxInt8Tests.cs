@@ -17,14 +17,15 @@ public class OnnxInt8Tests(ITestOutputHelper output)
     [Fact]
     public void WeightQuantisationIsSymmetricPerOutputChannel()
     {
-        // (K = 2, N = 3): channel 0 max 1.27 → scale 0.01; channel 1 all zero → scale 1; channel 2 max 2.54 → 0.02
-        float[] w = [1.27f, 0f, -2.54f, -0.005f, 0f, 0.03f];
+        // (K = 2, N = 3), 63 levels: channel 0 max 0.63 → scale 0.01; channel 1 all zero → scale 1; channel 2 max
+        // 1.26 → 0.02
+        float[] w = [0.63f, 0f, -1.26f, -0.005f, 0f, 0.03f];
         var (q, scales) = Int8WeightQuantization.Quantize(w, 2, 3);
         Assert.Equal(0.01f, scales[0], 6);
         Assert.Equal(1f, scales[1]);
         Assert.Equal(0.02f, scales[2], 6);
         // −0.005 / 0.01 = −0.5 rounds to even (0); 0.03 / 0.02 = 1.5 rounds to even (2)
-        Assert.Equal(new sbyte[] { 127, 0, -127, 0, 0, 2 }, q);
+        Assert.Equal(new sbyte[] { 63, 0, -63, 0, 0, 2 }, q);
         Assert.Throws<Siglip2Exception>(() => Int8WeightQuantization.Quantize([float.NaN, 1f], 1, 2));
     }
 

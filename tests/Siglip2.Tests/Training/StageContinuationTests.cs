@@ -90,9 +90,14 @@ public class StageContinuationTrainerTests
         Assert.Equal(a.LearningRate, b2.LearningRate);
         using var after = VisionTowerConversion.Apply(main.Model, conversion);
         var expected = after.state_dict();
-        foreach (var (name, t) in naflex.Model.state_dict())
+        // A key projection's bias adds q·b, one constant per query row, to every logit of that row, and softmax ignores
+        // it: its gradient is zero in exact arithmetic and only rounding noise in floats, which AdamW's m/√v scales up
+        // to a step of about the learning rate whose sign depends on the CPU's summation order (it differed on an
+        // AVX2-only machine). Those biases carry no information about the conversion and are left out.
+        static bool Compared(string name) => !name.EndsWith("k_proj.bias", StringComparison.Ordinal);
+        foreach (var (name, t) in naflex.Model.state_dict().Where(p => Compared(p.Key)))
             Assert.True((t - expected[name]).abs().max().item<float>() < 1e-5f, name);
-        foreach (var (name, t) in naflex.Decoder!.state_dict())
+        foreach (var (name, t) in naflex.Decoder!.state_dict().Where(p => Compared(p.Key)))
             Assert.True((t - main.Decoder!.state_dict()[name]).abs().max().item<float>() < 1e-5f, "decoder " + name);
     }
 
