@@ -15,7 +15,7 @@ public sealed class EvalCommand : ICommand
     public string Summary => "evaluate a FashionScenes checkpoint (zero-shot in every language, retrieval R@1/R@5), or any checkpoint on class folders / Karpathy / XM3600";
     public string Usage => """
         usage: siglip2 eval --model DIR [--data DIR] [--languages en,de,...] [--limit N] [--scenes N] [--output FILE.json] [--json]
-                            [--referring N] [--dense] [--max-patches N]
+                            [--referring N] [--dense [--occlusion F]] [--max-patches N]
                siglip2 eval --model DIR --probe-data DIR [--json]   (dense probes on your images: depth from
                             NAME.depth.png, 16-bit millimetres, 0 = unknown; segmentation from NAME.label.png,
                             8-bit class ids, 255 = ignore; --depth-data is the same)
@@ -33,6 +33,8 @@ public sealed class EvalCommand : ICommand
                             checkpoint's LocCa decoder (locca_decoder.safetensors; IoU ≥ 0.5 accuracy)
           --dense           also train linear probes on frozen patch features (300 / 200 held-out scenes):
                             segmentation mIoU and depth RMSE / δ1 (fixed-resolution checkpoints; docs/evaluation.md)
+          --occlusion F     the depth probe's scenes: this share of multi-item scenes has overlapping items
+                            (FashionScenesConfig.OcclusionShare, 0..1; default 0, items never overlap)
           --max-patches N   NaFlex checkpoints: evaluate at this max_num_patches instead of the one in
                             preprocessor_config.json (one checkpoint serves every sequence length)
 
@@ -43,7 +45,7 @@ public sealed class EvalCommand : ICommand
         if (StandardEvalCommand.Selected(args)) return StandardEvalCommand.Run(args);
         if (args.Contains("--int8-gate")) return Int8Gate(args);
         if (args.Contains("--depth-data") || args.Contains("--probe-data")) return DepthOnFolder(args);
-        var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring", "--max-patches"], ["--json", "--dense"]);
+        var a = ParsedArguments.Parse(args, ["--model", "--data", "--languages", "--limit", "--scenes", "--output", "--batch-size", "--referring", "--max-patches", "--occlusion"], ["--json", "--dense"]);
         string model = ModelOptions.ResolveFolder(a);
         if (!Directory.Exists(model)) throw new Siglip2Exception($"model folder not found: {model}");
         var languages = (a.Optional("--languages") ?? string.Join(",", CaptionLanguages.Codes)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -53,13 +55,16 @@ public sealed class EvalCommand : ICommand
         // beside a local checkpoint; for a Hub id in the current folder (the cache's snapshots are not for writing)
         string output = a.Optional("--output") ?? (Directory.Exists(a.Required("--model", "")) ? Path.Combine(model, "eval.json") : "eval.json");
         int? maxPatches = a.Optional("--max-patches") is null ? null : a.Int("--max-patches", 256, 1, 65536);
+        double occlusion = a.Double("--occlusion") ?? 0;
+        if (!(occlusion >= 0 && occlusion <= 1)) throw new UsageException($"--occlusion must be a share between 0 and 1, got {occlusion.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+        if (a.Optional("--occlusion") is not null && !a.Flag("--dense")) throw new UsageException("--occlusion sets the depth probe's scenes; give it with --dense");
         var report = Evaluate(model, a.Optional("--data"), languages, limit, scenes, a.Int("--batch-size", 256, 1, 4096), maxPatches);
         Write(report, output);
         if (a.Flag("--json")) Output.WriteJson(report);
         else Console.WriteLine(report.ToMarkdown());
         Output.Note($"wrote {output}, {Path.ChangeExtension(output, ".md")} and {Path.ChangeExtension(output, ".png")}");
         if (a.Optional("--referring") is not null || a.Flag("--dense"))
-            Console.WriteLine(EvaluateRecipeTasks(model, a.Optional("--data"), a.Optional("--referring") is null ? 0 : a.Int("--referring", 150, 1, 10000), a.Flag("--dense")));
+            Console.WriteLine(EvaluateRecipeTasks(model, a.Optional("--data"), a.Optional("--referring") is null ? 0 : a.Int("--referring", 150, 1, 10000), a.Flag("--dense"), occlusion));
         return 0;
     }
 
@@ -90,8 +95,8 @@ public sealed class EvalCommand : ICommand
         return FashionEvaluation.Run(pipeline, data, languages, limit, scenes, scenesConfig, bar);
     }
 
-    /// <summary>Referring-expression accuracy (LocCa decoder) and the dense linear probe, as markdown lines.</summary>
-    public static string EvaluateRecipeTasks(string model, string? dataDir, int referringScenes, bool dense)
+    /// <summary>Referring-expression accuracy (LocCa decoder) and the dense linear probe, as markdown lines; <paramref name="occlusion"/>: the depth probe scenes' <see cref="FashionScenesConfig.OcclusionShare"/>.</summary>
+    public static string EvaluateRecipeTasks(string model, string? dataDir, int referringScenes, bool dense, double occlusion = 0)
     {
         var data = FashionMnist.Load(dataDir);
         var scenes = ReadScenesConfig(model);
@@ -113,8 +118,8 @@ public sealed class EvalCommand : ICommand
         {
             var d = DenseFeatureProbe.Run(siglip, images, new FashionScenes(data, scenes with { Seed = scenes.Seed + 1 }, SceneSplit.HeldOut), 300, 200);
             lines.Add($"dense features: linear probe on {d.TrainScenes} scenes, tested on {d.TestScenes} ({d.Patches} patches): mIoU {100 * d.MeanIou:0.0}%, patch accuracy {100 * d.PatchAccuracy:0.0}%");
-            var depth = DepthProbe.OnScenes(siglip, images, new FashionScenes(data, scenes with { Seed = scenes.Seed + 2 }, SceneSplit.HeldOut), 300, 200);
-            lines.Add($"depth: linear probe on {depth.TrainImages} scenes, tested on {depth.TestImages} ({depth.Patches} patches): RMSE {depth.Rmse:0.000} m, δ1 {100 * depth.Delta1:0.0}%, abs. rel. {depth.AbsRel:0.000}");
+            var depth = DepthProbe.OnScenes(siglip, images, new FashionScenes(data, scenes with { Seed = scenes.Seed + 2, OcclusionShare = occlusion }, SceneSplit.HeldOut), 300, 200);
+            lines.Add($"depth: linear probe on {depth.TrainImages} scenes{(occlusion > 0 ? $" (occlusion share {occlusion.ToString(System.Globalization.CultureInfo.InvariantCulture)})" : "")}, tested on {depth.TestImages} ({depth.Patches} patches): RMSE {depth.Rmse:0.000} m, δ1 {100 * depth.Delta1:0.0}%, abs. rel. {depth.AbsRel:0.000}");
         }
         return string.Join("\n", lines);
     }

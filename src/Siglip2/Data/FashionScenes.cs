@@ -57,7 +57,7 @@ public sealed class FashionScenes
         bool single = random.Chance(Config.SingleItemShare) || Config.MaxItems == 1;
         var language = PickLanguage(random);
         var scene = gray ? GenerateGray(index, random, language)
-            : GenerateTinted(index, random, language, single ? 1 : random.NextInclusive(2, Config.MaxItems));
+            : GenerateTinted(index, random, language, single ? 1 : random.NextInclusive(2, Config.MaxItems), occlude: !single && Occluded(index));
         return Config.AttributeShare > 0 ? WithAttribute(scene) : scene;
     }
 
@@ -76,6 +76,14 @@ public sealed class FashionScenes
     }
 
     private const long AttributeStream = 1000;
+    private const long OcclusionStream = 2000;
+
+    /// <summary>Whether a multi-item scene lets its items overlap: drawn from its own generator (none when the share is 0), so the main stream's draws are those of a scene without the option.</summary>
+    private bool Occluded(long index) =>
+        Config.OcclusionShare > 0 && new SceneRandom(Config.Seed, OcclusionStream + (long)Split, index).Chance(Config.OcclusionShare);
+
+    /// <summary>Items whose visible mask is below this share of their full mask are left out of an occluded scene.</summary>
+    private const double MinVisibleShare = 0.25;
 
     private CaptionLanguage PickLanguage(SceneRandom random)
     {
@@ -139,7 +147,7 @@ public sealed class FashionScenes
         return new Background(style, first, second, random.Next(3), random.NextInclusive(4, 20));
     }
 
-    private Scene GenerateTinted(long index, SceneRandom random, CaptionLanguage language, int itemCount)
+    private Scene GenerateTinted(long index, SceneRandom random, CaptionLanguage language, int itemCount, bool occlude)
     {
         var (width, height) = CanvasSize(random);
         var background = PickBackground(random);
@@ -150,6 +158,7 @@ public sealed class FashionScenes
 
         var items = new List<SceneItem>(itemCount);
         var placed = new List<PixelBox>(itemCount);
+        var layers = occlude ? new List<Layer>(itemCount) : null;
         int shortSide = Math.Min(width, height), longSide = Math.Max(width, height);
         int largest = itemCount == 1 ? shortSide : Math.Min(shortSide, Math.Max(Config.MinItemSide, (int)(longSide * 0.6)));
         // Extra tries only while the scene is still empty (an item too faint to leave mask pixels).
@@ -162,16 +171,21 @@ public sealed class FashionScenes
             var color = colors[random.Next(colors.Length)];
             var crop = _sourceCrops[source];
             if (crop.IsEmpty) continue;
-            if (!TryPlace(random, crop, width, height, largest, placed, out var rect)) continue;
+            if (!TryPlace(random, crop, width, height, largest, placed, occlude, out var rect)) continue;
             var cropped = SceneRenderer.Crop(Source.Image(source), FashionMnist.ImageSide, crop);
             var resized = SceneRenderer.ResizeGray(cropped, crop.Width, crop.Height, rect.Width, rect.Height);
             var content = SceneRenderer.ContentBounds(resized, rect.Width, rect.Height, SceneRenderer.MaskThreshold);
             if (content.IsEmpty) continue;
-            SceneRenderer.CompositeTinted(rgb, mask, width, resized, rect.Width, rect.Height, rect.X0, rect.Y0, color, (byte)(classId + 1));
+            var item = new SceneItem(classId, color.Id,
+                new PixelBox(rect.X0 + content.X0, rect.Y0 + content.Y0, rect.X0 + content.X1, rect.Y0 + content.Y1), source);
+            if (layers is null) SceneRenderer.CompositeTinted(rgb, mask, width, resized, rect.Width, rect.Height, rect.X0, rect.Y0, color, (byte)(classId + 1));
+            else layers.Add(new Layer(item, rect, resized, color));
             placed.Add(rect);
-            items.Add(new SceneItem(classId, color.Id,
-                new PixelBox(rect.X0 + content.X0, rect.Y0 + content.Y0, rect.X0 + content.X1, rect.Y0 + content.Y1), source));
+            items.Add(item);
         }
+        byte[]? owners = null;
+        if (layers is not null) (items, owners) = PaintFarToNear(rgb, mask, width, height, layers);
+        bool occluded = owners is not null;
 
         items.Sort((a, b) => a.Box.X0 != b.Box.X0 ? a.Box.X0.CompareTo(b.Box.X0) : a.Box.Y0.CompareTo(b.Box.Y0));
         var descriptions = items.Select(i => i.Description).ToArray();
@@ -179,7 +193,7 @@ public sealed class FashionScenes
         string caption;
         if (items.Count == 1)
             caption = language.SingleItemCaption(descriptions[0], random);
-        else if (items.Count == 2 && random.Chance(Config.RelationShare))
+        else if (items.Count == 2 && !occluded && random.Chance(Config.RelationShare))
         {
             int subject = random.Next(2);
             var relation = Relation(items[subject].Box, items[1 - subject].Box, random);
@@ -187,14 +201,65 @@ public sealed class FashionScenes
         }
         else
             caption = language.MultiItemCaption(descriptions, random);
-        return Finish(index, kind, width, height, rgb, mask, items, language, caption);
+        var scene = Finish(index, kind, width, height, rgb, mask, items, language, caption);
+        if (!occluded) return scene;
+        // item ownership in the sorted order of Items
+        var byItem = layers!.ToDictionary(l => l.Item, l => l);
+        var sortedLayers = items.Select(i => byItem[i]).ToList();
+        var remap = new byte[layers.Count + 1];
+        for (int k = 0; k < layers.Count; k++) remap[k + 1] = (byte)(items.IndexOf(layers[k].Item) + 1);
+        for (int p = 0; p < owners!.Length; p++) owners[p] = remap[owners[p]];
+        return scene with { ItemMask = owners, Layers = sortedLayers.Select(l => (l.Rect, l.Gray)).ToList() };
+    }
+
+    private sealed record Layer(SceneItem Item, PixelBox Rect, byte[] Gray, NamedColor Color);
+
+    /// <summary>
+    /// Occluded scenes: leaves out items less than <see cref="MinVisibleShare"/> visible (the least visible first, until
+    /// none is), then paints the rest far to near by their <see cref="SceneDepth.ItemDepth"/> (ties: the smaller first, then
+    /// placement order). Returns the kept items and, when at least two are kept, the per-pixel owner (1 + index in
+    /// <paramref name="layers"/>, which is reduced to the kept ones; 0 = background); null owners when one item is left.
+    /// </summary>
+    private static (List<SceneItem> Items, byte[]? Owners) PaintFarToNear(byte[] rgb, byte[] mask, int width, int height, List<Layer> layers)
+    {
+        int canvas = Math.Max(width, height);
+        static int Side(Layer l) => Math.Max(l.Item.Box.Width, l.Item.Box.Height);
+        while (true)
+        {
+            var order = layers.OrderByDescending(l => SceneDepth.ItemDepth(canvas, Side(l))).ThenBy(Side).ToList();
+            var owners = new byte[width * height];
+            var full = new int[layers.Count];
+            foreach (var l in order)
+            {
+                int k = layers.IndexOf(l);
+                for (int y = 0; y < l.Rect.Height; y++)
+                    for (int x = 0; x < l.Rect.Width; x++)
+                        if (l.Gray[y * l.Rect.Width + x] >= SceneRenderer.MaskThreshold)
+                        {
+                            owners[(l.Rect.Y0 + y) * width + l.Rect.X0 + x] = (byte)(k + 1);
+                            full[k]++;
+                        }
+            }
+            var visible = new int[layers.Count];
+            foreach (byte o in owners) if (o > 0) visible[o - 1]++;
+            int worst = Enumerable.Range(0, layers.Count).MinBy(k => (double)visible[k] / full[k]);
+            if (layers.Count > 1 && (double)visible[worst] / full[worst] < MinVisibleShare)
+            {
+                layers.RemoveAt(worst);
+                continue;
+            }
+            foreach (var l in order)
+                SceneRenderer.CompositeTinted(rgb, mask, width, l.Gray, l.Rect.Width, l.Rect.Height, l.Rect.X0, l.Rect.Y0, l.Color, (byte)(l.Item.ClassId + 1));
+            return (layers.Select(l => l.Item).ToList(), layers.Count > 1 ? owners : null);
+        }
     }
 
     /// <summary>
-    /// Picks a scale and position for an item whose rectangle keeps a one-pixel gap to those already placed;
+    /// Picks a scale and position for an item whose rectangle keeps a one-pixel gap to those already placed (with
+    /// <paramref name="overlap"/>: lies partly over at least one of them, sharing at most half of either rectangle with each);
     /// the allowed size shrinks after failed attempts. False when no place is found.
     /// </summary>
-    private bool TryPlace(SceneRandom random, PixelBox crop, int width, int height, int largest, List<PixelBox> placed, out PixelBox rect)
+    private bool TryPlace(SceneRandom random, PixelBox crop, int width, int height, int largest, List<PixelBox> placed, bool overlap, out PixelBox rect)
     {
         int cropLong = Math.Max(crop.Width, crop.Height);
         for (int attempt = 0; attempt < PlacementAttempts; attempt++)
@@ -206,12 +271,26 @@ public sealed class FashionScenes
             int h = Math.Clamp((int)Math.Round(crop.Height * scale), 1, height);
             int x = random.Next(width - w + 1), y = random.Next(height - h + 1);
             var candidate = new PixelBox(x, y, x + w, y + h);
-            if (placed.Any(p => p.Overlaps(candidate, gap: 1))) continue;
+            if (overlap ? !PartlyOver(candidate, placed) : placed.Any(p => p.Overlaps(candidate, gap: 1))) continue;
             rect = candidate;
             return true;
         }
         rect = default;
         return false;
+    }
+
+    private static bool PartlyOver(PixelBox candidate, List<PixelBox> placed)
+    {
+        if (placed.Count == 0) return true;
+        bool any = false;
+        foreach (var p in placed)
+        {
+            int w = Math.Min(p.X1, candidate.X1) - Math.Max(p.X0, candidate.X0), h = Math.Min(p.Y1, candidate.Y1) - Math.Max(p.Y0, candidate.Y0);
+            if (w <= 0 || h <= 0) continue;
+            if (2L * w * h > Math.Min((long)p.Width * p.Height, (long)candidate.Width * candidate.Height)) return false;
+            any = true;
+        }
+        return any;
     }
 
     /// <summary>How box a lies relative to box b (they are disjoint, so at least one relation holds).</summary>

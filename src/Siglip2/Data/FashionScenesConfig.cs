@@ -61,6 +61,17 @@ public sealed record FashionScenesConfig
     /// </summary>
     public double AttributeClassBias { get; init; }
 
+    /// <summary>
+    /// Share of multi-item tinted scenes whose items may overlap: each item after the first is placed partly over one
+    /// already placed (at most half of either rectangle shared), and the items are painted far to near by their
+    /// <see cref="SceneDepth"/> distance (the larger one nearer, on top); the class mask, <see cref="Scene.ItemMask"/> and the
+    /// depth map show the visible item, boxes stay each item's full (amodal) box, an item less than a quarter visible is
+    /// left out, and the caption never states a spatial relation. 0 (the default) keeps every scene as it was before the
+    /// option existed (no random number is drawn for it; it is left out of the config's JSON).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public double OcclusionShare { get; init; }
+
     public LocationTokens CreateLocationTokens() => new(LocationBins, LocationFormat);
 
     /// <summary>Throws a one-line <see cref="Siglip2Exception"/> naming the first invalid option.</summary>
@@ -83,6 +94,7 @@ public sealed record FashionScenesConfig
         CheckShare(AttributeShare, nameof(AttributeShare));
         CheckShare(AttributePrevalence, nameof(AttributePrevalence));
         CheckShare(AttributeClassBias, nameof(AttributeClassBias));
+        CheckShare(OcclusionShare, nameof(OcclusionShare));
         if (Languages.Count == 0) Fail("no caption language given; use some of " + string.Join(", ", CaptionLanguages.Codes));
         foreach (var code in Languages) CaptionLanguages.Get(code);
         bool hasEnglish = Languages.Contains("en", StringComparer.OrdinalIgnoreCase);

@@ -6,9 +6,10 @@ namespace Siglip2.Data;
 /// <see cref="ItemReferenceDepth"/> away, one half as large twice as far (perspective: size ∝ 1/depth), clamped to
 /// [<see cref="NearestDepth"/>, <see cref="FarthestDepth"/>]. The background is a ground plane receding from
 /// <see cref="FloorNearDepth"/> at the bottom row to <see cref="FarthestDepth"/> at the top (gray scenes: a flat backdrop
-/// at <see cref="FarthestDepth"/>). Items never overlap in FashionScenes (a one-pixel gap between their boxes), so no
-/// item occludes another; an item's pixels are those of its mask inside its box. A pure function of the scene: the
-/// images and the training streams are unchanged.
+/// at <see cref="FarthestDepth"/>). By default items never overlap (a one-pixel gap between their boxes) and an item's
+/// pixels are those of its mask inside its box; in occluded scenes (<see cref="FashionScenesConfig.OcclusionShare"/>, painted
+/// far to near by these distances) each pixel has the depth of the item visible there (<see cref="Scene.ItemMask"/>), the
+/// nearest one. A pure function of the scene: the images and the training streams do not depend on it.
 /// </summary>
 public static class SceneDepth
 {
@@ -25,6 +26,13 @@ public static class SceneDepth
             depth.AsSpan(y * w, w).Fill(d);
         }
         int canvas = Math.Max(w, h);
+        if (scene.ItemMask is { } owners)
+        {
+            var itemDepths = scene.Items.Select(i => ItemDepth(canvas, Math.Max(i.Box.Width, i.Box.Height))).ToArray();
+            for (int p = 0; p < owners.Length; p++)
+                if (owners[p] > 0) depth[p] = itemDepths[owners[p] - 1];
+            return depth;
+        }
         foreach (var item in scene.Items)
         {
             float d = ItemDepth(canvas, Math.Max(item.Box.Width, item.Box.Height));
