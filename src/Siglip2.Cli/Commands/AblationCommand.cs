@@ -19,7 +19,8 @@ public sealed class AblationCommand : ICommand
 
           --output DIR      seed-S/<row>/ per seed and row (checkpoint, decoder, loss log, row.json), acid-teacher/,
                             ablation.md/.json/.png and ablation_seeds.csv; finished rows are reused when rerun with
-                            the same settings
+                            the same settings (a row cached before the depth probe existed gets it scored on its
+                            checkpoint, without retraining)
           --steps N         training steps of every from-scratch row (default 120)
           --batch-size B    batch size of every row (default 128)
           --seeds LIST      comma-separated seeds; every row is trained and evaluated once per seed and the table
@@ -131,12 +132,12 @@ public sealed class AblationCommand : ICommand
         return string.Join(" ", parts.Select(p => p.Length > 0 && p.All(c => char.IsLetterOrDigit(c) || "-_./,=:".Contains(c)) ? p : $"'{p}'"));
     }
 
-    /// <summary>Bars of the seed means, whiskers from the min to the max over seeds.</summary>
+    /// <summary>Bars of the seed means, whiskers from the min to the max over seeds: every metric in % (depth: δ1; its RMSE, in metres, is in the table only).</summary>
     public static void DrawChart(string png, AblationResult result, AblationOptions o)
     {
-        var metrics = new[] { "zero-shot (en)", "I→T R@1", "T→I R@1", "referring acc.", "seg. mIoU" };
+        var metrics = new[] { "zero-shot (en)", "I→T R@1", "T→I R@1", "referring acc.", "seg. mIoU", "depth δ1" };
         var summary = AblationSummary.Aggregate(result.Rows);
-        static MetricSpread[] Of(AblationSummaryRow r) => [r.ZeroShotEnglish, r.ImageToTextR1, r.TextToImageR1, r.ReferringAccuracy, r.SegmentationMeanIou];
+        static MetricSpread[] Of(AblationSummaryRow r) => [r.ZeroShotEnglish, r.ImageToTextR1, r.TextToImageR1, r.ReferringAccuracy, r.SegmentationMeanIou, r.DepthDelta1];
         static double P(double v) => double.IsNaN(v) ? 0 : 100 * v;
         string seeds = o.Seeds.Count == 1 ? $"seed {o.Seeds[0]}" : $"mean of seeds {string.Join(", ", o.Seeds)}, whiskers min–max";
         Plots.Bars(png, $"SigLIP 2 ablation on FashionScenes ({o.Recipe.Steps} steps × {o.Recipe.BatchSize}; {seeds})", "%", metrics,

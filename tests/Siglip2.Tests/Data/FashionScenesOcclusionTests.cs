@@ -163,4 +163,14 @@ public class FashionScenesOcclusionTests
         Assert.InRange(occluded, 70, 130);
         Assert.True(related > 50);
     }
+
+    [Fact]
+    public void TheEvalOcclusionOptionIsChecked()
+    {
+        using var checkpoint = Api.ApiReference.FolderWithTokenizer(Api.ApiReference.Fixed);
+        var outside = Reliability.CliRun.Main("eval", "--model", checkpoint.Path, "--dense", "--occlusion", "1.5");
+        Assert.Equal(2, outside.ExitCode);
+        Assert.Contains("--occlusion", outside.StdErr);
+        Assert.Equal(2, Reliability.CliRun.Main("eval", "--model", checkpoint.Path, "--occlusion", "0.5").ExitCode);   // only with --dense
+    }
 }

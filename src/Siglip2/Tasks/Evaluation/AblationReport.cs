@@ -21,7 +21,9 @@ public static class AblationReport
                       $"augmentations and the held-out scenes; within a seed every row has the same data order, initialisation and step count). " +
                       $"Zero-shot: first {o.ZeroShotImages} Fashion-MNIST test images, English prompts; retrieval: {o.RetrievalScenes} held-out scenes; " +
                       $"referring: every expression of {o.ReferringScenes} held-out scenes (IoU ≥ 0.5); segmentation: linear probe on frozen patch features, " +
-                      $"{o.ProbeTrainScenes} train / {o.ProbeTestScenes} test held-out scenes, mIoU over background + 10 classes.");
+                      $"{o.ProbeTrainScenes} train / {o.ProbeTestScenes} test held-out scenes, mIoU over background + 10 classes; depth: linear (ridge) probe on the " +
+                      $"same features to each patch's mean scene depth (SceneDepth), {o.ProbeTrainScenes} train / {o.ProbeTestScenes} test scenes of another " +
+                      $"held-out stream, RMSE in metres (lower is better) and δ1 (share of patches within a factor 1.25).");
         sb.AppendLine();
         if (o.Acid)
         {
@@ -42,25 +44,25 @@ public static class AblationReport
             ? $"Each cell: mean over the {o.Seeds.Count} seeds, (min–max) over the seeds in brackets. Train time: mean wall time of the row's own training (continuations: their extra stage only)."
             : "Train time: wall time of the row's own training (continuations: their extra stage only).");
         sb.AppendLine();
-        sb.AppendLine("| row | objectives | zero-shot (en) | I→T R@1 | T→I R@1 | referring acc. | seg. mIoU | train time |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        sb.AppendLine("| row | objectives | zero-shot (en) | I→T R@1 | T→I R@1 | referring acc. | seg. mIoU | depth RMSE (m) | depth δ1 | train time |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var x in summary)
         {
             bool continued = x.Name is AcidRowName or ControlRowName;
             string time = x.TrainSeconds.Count == 0 ? "—" : $"{(continued ? "+" : "")}{x.TrainSeconds.Mean:0} s";
             sb.AppendLine($"| {x.Name} | {x.Objectives} | {x.ZeroShotEnglish.Percent()} | {x.ImageToTextR1.Percent()} | {x.TextToImageR1.Percent()} | " +
-                          $"{x.ReferringAccuracy.Percent()} | {x.SegmentationMeanIou.Percent()} | {time} |");
+                          $"{x.ReferringAccuracy.Percent()} | {x.SegmentationMeanIou.Percent()} | {x.DepthRmse.Value("0.000")} | {x.DepthDelta1.Percent()} | {time} |");
         }
         if (several)
         {
             sb.AppendLine();
             sb.AppendLine("Per seed (also in `ablation_seeds.csv`):");
             sb.AppendLine();
-            sb.AppendLine("| row | seed | zero-shot (en) | I→T R@1 | T→I R@1 | referring acc. | seg. mIoU | final sigmoid loss | train time |");
-            sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            sb.AppendLine("| row | seed | zero-shot (en) | I→T R@1 | T→I R@1 | referring acc. | seg. mIoU | depth RMSE (m) | depth δ1 | final sigmoid loss | train time |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var x in result.Rows.OrderBy(x => summary.Select(s => s.Name).ToList().IndexOf(x.Name)).ThenBy(x => x.Seed))
                 sb.AppendLine($"| {x.Name} | {x.Seed} | {Pct(x.ZeroShotEnglish)} | {Pct(x.ImageToTextR1)} | {Pct(x.TextToImageR1)} | {Pct(x.ReferringAccuracy)} | " +
-                              $"{Pct(x.SegmentationMeanIou)} | {x.FinalSigmoidLoss.ToString("0.000", CultureInfo.InvariantCulture)} | {x.TrainSeconds:0} s |");
+                              $"{Pct(x.SegmentationMeanIou)} | {Num3(x.DepthRmse)} | {Pct(x.DepthDelta1)} | {x.FinalSigmoidLoss.ToString("0.000", CultureInfo.InvariantCulture)} | {x.TrainSeconds:0} s |");
         }
         return sb.ToString();
     }
@@ -68,11 +70,11 @@ public static class AblationReport
     /// <summary>Every per-seed row (and the teacher) as CSV, fractions in [0, 1], empty where not measured.</summary>
     public static string ToCsv(AblationResult result)
     {
-        var sb = new StringBuilder("row,seed,zero_shot_en,i2t_r1,t2i_r1,referring_accuracy,segmentation_miou,final_sigmoid_loss,train_seconds\n");
+        var sb = new StringBuilder("row,seed,zero_shot_en,i2t_r1,t2i_r1,referring_accuracy,segmentation_miou,depth_rmse,depth_delta1,final_sigmoid_loss,train_seconds\n");
         var all = result.Teacher is null ? result.Rows : result.Rows.Append(result.Teacher).ToList();
         foreach (var x in all)
             sb.AppendLine(string.Join(",", new[] { Csv(x.Name), x.Seed.ToString(CultureInfo.InvariantCulture) }.Concat(
-                new[] { x.ZeroShotEnglish, x.ImageToTextR1, x.TextToImageR1, x.ReferringAccuracy, x.SegmentationMeanIou, x.FinalSigmoidLoss, x.TrainSeconds }
+                new[] { x.ZeroShotEnglish, x.ImageToTextR1, x.TextToImageR1, x.ReferringAccuracy, x.SegmentationMeanIou, x.DepthRmse, x.DepthDelta1, x.FinalSigmoidLoss, x.TrainSeconds }
                     .Select(v => double.IsNaN(v) ? "" : v.ToString("G6", CultureInfo.InvariantCulture)))));
         return sb.ToString();
     }
@@ -80,6 +82,8 @@ public static class AblationReport
     private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? "\"" + s.Replace("\"", "\"\"") + "\"" : s;
 
     public static string Pct(double v) => double.IsNaN(v) ? "—" : (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    private static string Num3(double v) => double.IsNaN(v) ? "—" : v.ToString("0.000", CultureInfo.InvariantCulture);
 
     internal static string Num(double v) => v.ToString("G", CultureInfo.InvariantCulture);
 

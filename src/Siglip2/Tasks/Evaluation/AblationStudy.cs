@@ -13,8 +13,9 @@ namespace Siglip2.Tasks.Evaluation;
 /// the control "SigLIP 2 + extra steps" (the same steps without curation), which separates the effect of curation
 /// from the extra compute. The teacher (<see cref="TeacherRecipe"/>) is trained once per ablation and cached in
 /// OUT/acid-teacher. Every checkpoint is scored from its folder on zero-shot Fashion-MNIST (English prompts),
-/// held-out retrieval R@1, referring-expression accuracy (rows with a LocCa decoder) and the dense linear-probe mIoU.
-/// Finished rows are cached (<see cref="AblationRowCache"/>), so an interrupted run continues. This class orchestrates;
+/// held-out retrieval R@1, referring-expression accuracy (rows with a LocCa decoder), the dense linear-probe mIoU and the
+/// depth linear probe (RMSE, δ1). Finished rows are cached (<see cref="AblationRowCache"/>), so an interrupted run
+/// continues; a cached row from before the depth probe is completed by scoring its checkpoint (<see cref="WithDepth"/>). This class orchestrates;
 /// training is <see cref="TrainingRun.Steps"/> over a <see cref="RunFolder"/>, scoring <see cref="AblationEvaluation"/>,
 /// rendering <see cref="AblationReport"/>.
 /// </summary>
@@ -90,8 +91,10 @@ public static class AblationStudy
             {
                 string folder = Path.Combine(seedFolder, Slug(name));
                 string fingerprint = AblationRowCache.Fingerprint(new { recipe = recipe with { Objectives = objectives }, tokenizer = tokenizerHash, evaluation = EvaluationSettings(o) });
-                var row = AblationRowCache.Cached(folder, fingerprint)
-                    ?? TrainRow(o, data, recipe, scenesConfig, tokenizerPath, folder, fingerprint, name, description, objectives, log, progress);
+                var cached = AblationRowCache.Cached(folder, fingerprint);
+                var row = cached is null
+                    ? TrainRow(o, data, recipe, scenesConfig, tokenizerPath, folder, fingerprint, name, description, objectives, log, progress)
+                    : WithDepth(cached, o, data, scenesConfig, folder, fingerprint, log);
                 if (row.Seed != seed) throw new Siglip2Exception($"{folder}: cached row is for seed {row.Seed}, not {seed}");
                 rows.Add(row);
                 if (name == "SigLIP 2") (siglip2Folder, siglip2Fingerprint) = (folder, fingerprint);
@@ -106,12 +109,30 @@ public static class AblationStudy
                     learner = siglip2Fingerprint, teacher = curate ? AblationRowCache.FileHash(Path.Combine(teacherFolder!, "model.safetensors")) : null,
                     steps = o.AcidStepCount, keep = o.AcidKeep, lr = o.AcidLearningRate, evaluation = EvaluationSettings(o),
                 });
-                var row = AblationRowCache.Cached(folder, fingerprint)
-                    ?? ContinueRow(o, data, scenesConfig, siglip2Folder!, curate ? teacherFolder : null, folder, fingerprint, name, seed, log, progress);
+                var cached = AblationRowCache.Cached(folder, fingerprint);
+                var row = cached is null
+                    ? ContinueRow(o, data, scenesConfig, siglip2Folder!, curate ? teacherFolder : null, folder, fingerprint, name, seed, log, progress)
+                    : WithDepth(cached, o, data, scenesConfig, folder, fingerprint, log);
                 rows.Add(row);
             }
         }
         return new AblationResult(rows, teacherRow, teacherDescription);
+    }
+
+    /// <summary>
+    /// A cached row as it is, or — when it was measured before the depth probe existed — with the depth probe scored on its
+    /// checkpoint (present: <see cref="AblationRowCache.Cached"/> needs model.safetensors) and saved back under the same
+    /// fingerprint; nothing is retrained, and the other metrics stay those cached.
+    /// </summary>
+    internal static AblationRow WithDepth(AblationRow row, AblationOptions o, FashionMnist data, FashionScenesConfig scenesConfig, string folder, string fingerprint,
+        Action<string> log)
+    {
+        if (row.HasDepth) return row;
+        var depth = AblationEvaluation.EvaluateDepth(folder, data, scenesConfig, o, row.Seed, log, $"seed {row.Seed}, row {row.Name}");
+        var completed = row with { DepthRmse = depth.Rmse, DepthDelta1 = depth.Delta1 };
+        AblationRowCache.SaveRow(folder, fingerprint, completed);
+        log($"seed {row.Seed}, row {row.Name}: depth RMSE {completed.DepthRmse:0.000} m, δ1 {Pct(completed.DepthDelta1)}");
+        return completed;
     }
 
     private static object EvaluationSettings(AblationOptions o) =>
@@ -185,9 +206,9 @@ public static class AblationStudy
         double seconds = result.Seconds;
         var m = AblationEvaluation.Evaluate(folder, data, scenesConfig, o, recipe.Seed, log, $"seed {recipe.Seed}, row {name}");
         var row = new AblationRow(name, description, recipe.Seed, m.ZeroShot, m.ImageToText, m.TextToImage, m.Referring, m.MeanIou,
-            reports.TakeLast(10).Average(r => r.Sigmoid), seconds);
+            reports.TakeLast(10).Average(r => r.Sigmoid), seconds) { DepthRmse = m.DepthRmse, DepthDelta1 = m.DepthDelta1 };
         AblationRowCache.SaveRow(folder, fingerprint, row);
-        log($"seed {recipe.Seed}, row {name}: zero-shot {Pct(row.ZeroShotEnglish)}, I→T R@1 {Pct(row.ImageToTextR1)}, referring {Pct(row.ReferringAccuracy)}, mIoU {Pct(row.SegmentationMeanIou)} ({seconds:0} s training)");
+        log($"seed {recipe.Seed}, row {name}: zero-shot {Pct(row.ZeroShotEnglish)}, I→T R@1 {Pct(row.ImageToTextR1)}, referring {Pct(row.ReferringAccuracy)}, mIoU {Pct(row.SegmentationMeanIou)}, depth RMSE {row.DepthRmse:0.000} m, δ1 {Pct(row.DepthDelta1)} ({seconds:0} s training)");
         return row;
     }
 
@@ -210,9 +231,9 @@ public static class AblationStudy
             .Select(l => double.Parse(l.Split(',')[1], CultureInfo.InvariantCulture)).ToList();
         var m = AblationEvaluation.Evaluate(folder, data, scenesConfig, o, seed, log, $"seed {seed}, row {name}");
         var row = new AblationRow(name, description, seed, m.ZeroShot, m.ImageToText, m.TextToImage, m.Referring, m.MeanIou,
-            losses.TakeLast(10).Average(), result.Seconds);
+            losses.TakeLast(10).Average(), result.Seconds) { DepthRmse = m.DepthRmse, DepthDelta1 = m.DepthDelta1 };
         AblationRowCache.SaveRow(folder, fingerprint, row);
-        log($"seed {seed}, row {name}: zero-shot {Pct(row.ZeroShotEnglish)}, I→T R@1 {Pct(row.ImageToTextR1)}, referring {Pct(row.ReferringAccuracy)}, mIoU {Pct(row.SegmentationMeanIou)} ({result.Seconds:0} s)");
+        log($"seed {seed}, row {name}: zero-shot {Pct(row.ZeroShotEnglish)}, I→T R@1 {Pct(row.ImageToTextR1)}, referring {Pct(row.ReferringAccuracy)}, mIoU {Pct(row.SegmentationMeanIou)}, depth RMSE {row.DepthRmse:0.000} m, δ1 {Pct(row.DepthDelta1)} ({result.Seconds:0} s)");
         return row;
     }
 
