@@ -47,6 +47,8 @@ public static class TrainingRun
         var recipe = o.Recipe;
         var run = new RunFolder(o.OutputFolder);
         run.CheckMainRun(o.Resume);
+        if (o.Resume && RunFolder.TryReadRecipe(run.Path)?.ImageTextData is { } trained)
+            throw new Siglip2Exception($"{run.Path} was trained on the image–text data '{trained}', not on FashionScenes; resume it with --data '{trained}'");
         Directory.CreateDirectory(run.Path);
 
         var data = FashionMnist.Load(o.DataDirectory);

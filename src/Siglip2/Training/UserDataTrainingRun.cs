@@ -24,13 +24,17 @@ public static class UserDataTrainingRun
         string spec = o.ImageTextData ?? throw new ArgumentException("the run has no image–text data; use TrainingRun.Execute for FashionScenes", nameof(o));
         if (o.DataDirectory is not null)
             throw new Siglip2Exception("a run trains on FashionScenes (a Fashion-MNIST folder) or on image–text data, not both; give one --data");
-        var recipe = o.Recipe;
+        var recipe = o.Recipe with { ImageTextData = spec };
         var run = new RunFolder(o.OutputFolder);
         bool main = group.Rank == 0;
         var data = ParseData(spec);
         if (main)
         {
             run.CheckMainRun(o.Resume);
+            if (o.Resume && RunFolder.TryReadRecipe(run.Path) is { } trained && trained.ImageTextData != spec)
+                throw new Siglip2Exception(trained.ImageTextData is null
+                    ? $"{run.Path} was trained on FashionScenes; resume it without --data SPEC (or with the Fashion-MNIST folder)"
+                    : $"{run.Path} was trained on --data '{trained.ImageTextData}', not '{spec}'; resume it with the same --data");
             Directory.CreateDirectory(run.Path);
         }
         group.Barrier();
