@@ -230,6 +230,12 @@ public sealed class UserDataTrainingTests : IDisposable
         Assert.True(FashionMnist.HoldsIdxFiles(FashionMnist.DefaultDirectory));
         Assert.False(FashionMnist.HoldsIdxFiles(CaptionedFolder()));
         Assert.Equal(2, CliRun.Main("train", "--preset", "smoke", "--data", FashionMnist.DefaultDirectory, "--output", _work.File("y"), "--shuffle-buffer", "4").ExitCode);
+        string scenes = _work.File("scenes");
+        var fashion = CliRun.Main(TimeSpan.FromSeconds(120), "train", "--preset", "smoke", "--data", FashionMnist.DefaultDirectory, "--output", scenes, "--max-steps", "1");
+        Assert.True(fashion.ExitCode == 0, fashion.StdErr);
+        Assert.Contains("training smoke", fashion.StdErr + fashion.StdOut);
+        Assert.Null(RunFolder.TryReadRecipe(scenes)!.ImageTextData);
+        Assert.DoesNotContain("from scratch on", fashion.StdErr + fashion.StdOut);
     }
 
     private static double[] Losses(string folder) =>
