@@ -118,11 +118,13 @@ public sealed class ImageTextBatchSource : ITrainingBatchSource, IDisposable
         keepDecoded = Math.Clamp(keepDecoded, 0, local);
         var records = GlobalRecords(step);
         // each position decoded at most once per step, on whichever worker needs it first (a replacement may be another row's sample)
-        var decoded = new Lazy<(RgbImage Image, ImageBatch Row)?>[global];
+        // decoded images are held only when some are kept: fine-tuning's large photos are dropped once preprocessed
+        bool keepImages = keepDecoded > 0;
+        var decoded = new Lazy<(RgbImage? Image, ImageBatch Row)?>[global];
         for (int q = 0; q < global; q++)
         {
             var record = records[q];
-            decoded[q] = new Lazy<(RgbImage, ImageBatch)?>(() => TryPreprocess(record), LazyThreadSafetyMode.ExecutionAndPublication);
+            decoded[q] = new Lazy<(RgbImage?, ImageBatch)?>(() => TryPreprocess(record, keepImages), LazyThreadSafetyMode.ExecutionAndPublication);
         }
         var rows = new ImageBatch[local];
         var kept = new RgbImage[keepDecoded];
@@ -137,7 +139,7 @@ public sealed class ImageTextBatchSource : ITrainingBatchSource, IDisposable
                 int q = (p + t) % global;
                 if (decoded[q].Value is not { } row) continue;
                 rows[i] = row.Row;
-                if (i < keepDecoded) kept[i] = row.Image;
+                if (i < keepDecoded) kept[i] = row.Image!;
                 chosen[i] = q;
                 if (t > 0) Interlocked.Increment(ref replaced);
                 return;
@@ -154,14 +156,14 @@ public sealed class ImageTextBatchSource : ITrainingBatchSource, IDisposable
         return new PreparedBatch(batch, texts.Ids, chosen.Select(q => records[q]).ToArray(), texts.Items.Count(t => t.Truncated), replaced, kept);
     }
 
-    /// <summary>The sample's image read and decoded, and preprocessed as a batch of one, or null (counted) when it cannot be.</summary>
-    private (RgbImage, ImageBatch)? TryPreprocess(ImageTextRecord record)
+    /// <summary>The sample's image read, decoded (kept when <paramref name="keepImage"/>) and preprocessed as a batch of one, or null (counted) when it cannot be.</summary>
+    private (RgbImage?, ImageBatch)? TryPreprocess(ImageTextRecord record, bool keepImage)
     {
         try
         {
             byte[] bytes = record.Image.ReadBytes(_options.Limits.MaxImageBytes);
             var image = ImageDecoder.Decode(bytes, record.Source, _options.DecodeOptions);
-            return (image, _images.Preprocess([image]));
+            return (keepImage ? image : null, _images.Preprocess([image]));
         }
         catch (Exception e) when (e is Siglip2Exception or ArgumentException)
         {
