@@ -3,15 +3,16 @@ using Siglip2.Training;
 
 namespace Siglip2.Cli.Commands;
 
-/// <summary>`siglip2 train`: trains a SigLIP 2 model on FashionScenes (sigmoid loss) and saves a Hugging Face checkpoint.</summary>
+/// <summary>`siglip2 train`: trains a SigLIP 2 model from scratch (on FashionScenes or the user's image–text data) or fine-tunes one, and saves a Hugging Face checkpoint.</summary>
 public sealed class TrainCommand : ICommand
 {
     public string Name => "train";
-    public string Summary => "train a SigLIP 2 model on FashionScenes (multilingual scenes from Fashion-MNIST)";
+    public string Summary => "train a SigLIP 2 model on FashionScenes (multilingual scenes from Fashion-MNIST) or your image–text pairs, or fine-tune one";
     public string Usage => $"""
         usage: siglip2 train --init MODEL --data SPEC --output DIR [--steps N] [--batch-size B] [--lr X]
                              [--lock-image] [--lock-text] [--eval-data SPEC] [--eval-limit N] [--resume]
                siglip2 train --preset NAME --output DIR [--objectives siglip|locca|siglip2] [--max-steps N] [--seed S] [--resume] [--data DIR]
+               siglip2 train --preset NAME --data SPEC --output DIR [--objectives ...] [--batch-size B] [--shuffle-buffer N] [--max-steps N] [--resume]
                siglip2 train --continue-from RUN --variant naflex|fixed --output DIR [--image-size N] [--patch-budgets 8,16,24,36]
                              [--max-steps N] [--resume] [--data DIR]
 
@@ -24,7 +25,12 @@ public sealed class TrainCommand : ICommand
           --resume          continue the run in DIR where it stopped (same loss curve; a continued run
                             resumes from its stage.json, --continue-from is then optional)
           --data DIR        folder with the four Fashion-MNIST IDX .gz files (default: Debian's
-                            dataset-fashion-mnist, /usr/share/datasets/fashion-mnist)
+                            dataset-fashion-mnist, /usr/share/datasets/fashion-mnist): FashionScenes
+          --data SPEC       anything else is your image–text data (the SPEC forms below): the preset's
+                            recipe from scratch, tokenizer trained on the first captions, LocCa as
+                            captioning only (no boxes), SILC/TIPS on random crops; `mpirun -np N`
+                            splits each global batch over N processes
+          --batch-size B    the global batch (default: the preset's); --shuffle-buffer N (default 1000)
           --checkpoint-every N  save every N steps (default 200)
           --objectives X    siglip: sigmoid loss only (default); locca: + LocCa decoder (captioning,
                             referring expressions, grounded captions); siglip2: + LocCa + SILC/TIPS
@@ -52,6 +58,7 @@ public sealed class TrainCommand : ICommand
         presets:
         {string.Join("\n", TrainingRecipe.Presets.Select(p => $"  {p.Name,-12} {p.Description}"))}
         examples: siglip2 train --preset tiny --objectives siglip2 --output runs/tiny2
+                  siglip2 train --preset tiny --objectives siglip2 --data "shards/{00000..00009}.tar" --output runs/mine
                   siglip2 train --continue-from runs/tiny2 --variant naflex --output runs/tiny2-naflex
         """;
 
@@ -62,16 +69,22 @@ public sealed class TrainCommand : ICommand
             "--shuffle-buffer", "--eval-classes"], ["--resume", "--lock-image", "--lock-text"]);
         if (a.Positionals.Count > 0) throw new UsageException($"unexpected argument '{a.Positionals[0]}'");
         if (a.Optional("--init") is not null) return FineTuneCommandLine.Run(a);
-        foreach (var option in new[] { "--batch-size", "--lr", "--warmup", "--eval-data", "--eval-limit", "--eval-classes", "--shuffle-buffer", "--lock-image", "--lock-text" })
+        foreach (var option in new[] { "--lr", "--warmup", "--eval-data", "--eval-limit", "--eval-classes", "--lock-image", "--lock-text" })
             if (a.Optional(option) is not null || a.Flag(option)) throw new UsageException($"{option} belongs to fine-tuning (--init MODEL --data SPEC)");
         if (a.Optional("--continue-from") is not null || a.Optional("--variant") is not null
             || (a.Flag("--resume") && a.Optional("--output") is { } o && ContinuationRecord.Exists(o)))
             return Continue(a);
         foreach (var option in new[] { "--image-size", "--patch-budgets" })
             if (a.Optional(option) is not null) throw new UsageException($"{option} belongs to a continuation (--continue-from RUN --variant ...)");
+        // --data: a folder with the Fashion-MNIST IDX files is FashionScenes (as without --data); anything else is image–text data
+        string? data = a.Optional("--data");
+        bool userData = data is not null && !Siglip2.Data.FashionMnist.HoldsIdxFiles(data);
+        if (!userData && a.Optional("--shuffle-buffer") is not null)
+            throw new UsageException("--shuffle-buffer belongs to training on image–text data (--data SPEC with tar shards, a manifest or a captioned folder)");
         var recipe = TrainingRecipe.Get(a.Optional("--preset") ?? "tiny");
         recipe = recipe with { Seed = a.Long("--seed", recipe.Seed) };
         if (a.Optional("--steps") is not null) recipe = recipe with { Steps = a.Int("--steps", (int)recipe.Steps, 1) };
+        if (a.Optional("--batch-size") is not null) recipe = recipe with { BatchSize = a.Int("--batch-size", recipe.BatchSize, 2, 1 << 20) };
         recipe = recipe with
         {
             Objectives = a.Choice("--objectives", new Dictionary<string, TrainingObjectives>
@@ -84,15 +97,21 @@ public sealed class TrainCommand : ICommand
         string output = a.Required("--output", "a folder for the checkpoint");
         long? maxSteps = a.Optional("--max-steps") is null ? null : a.Long("--max-steps", 0);
         if (maxSteps is < 1) throw new UsageException("--max-steps must be ≥ 1");
-        var result = Train(new TrainingRunOptions
+        var options = new TrainingRunOptions
         {
             Recipe = recipe,
             OutputFolder = output,
-            DataDirectory = a.Optional("--data"),
+            DataDirectory = userData ? null : data,
+            ImageTextData = userData ? data : null,
+            ShuffleBufferSize = a.Int("--shuffle-buffer", 1000, 1, 10_000_000),
             MaxSteps = maxSteps,
             Resume = a.Flag("--resume"),
             CheckpointEvery = a.Int("--checkpoint-every", 200, 1),
-        });
+        };
+        if (userData) return TrainOnData(options);
+        if (Siglip2.Distributed.ProcessGroup.DetectLauncher() is { } launcher)
+            throw new UsageException($"training on FashionScenes runs in one process (started by an MPI launcher: {launcher}); mpirun takes --data SPEC with image–text data, or --init MODEL");
+        var result = Train(options);
         Output.Note($"checkpoint in {result.OutputFolder} (step {result.LastStep} of {result.TotalSteps}); {result.ImagesPerSecond:0} images/s; data preparation (background thread) {result.DataPrepareShare:P0} of the wall time, of which the model waited {result.DataWaitShare:P0}");
         return 0;
     }
@@ -100,9 +119,9 @@ public sealed class TrainCommand : ICommand
     /// <summary>`--continue-from RUN --variant naflex|fixed`: a SigLIP 2 continuation stage (StageContinuation).</summary>
     private static int Continue(ParsedArguments a)
     {
-        foreach (var option in new[] { "--preset", "--objectives", "--steps", "--seed" })
+        foreach (var option in new[] { "--preset", "--objectives", "--steps", "--seed", "--batch-size", "--shuffle-buffer" })
             if (a.Optional(option) is not null)
-                throw new UsageException($"{option} cannot be combined with --continue-from: a continuation keeps the main run's recipe, objectives and schedule");
+                throw new UsageException($"{option} cannot be combined with --continue-from: a continuation keeps the main run's recipe, objectives, batch and schedule");
         string output = a.Required("--output", "a folder for the continued run");
         ContinuationRecord? existing = a.Flag("--resume") && ContinuationRecord.Exists(output) ? ContinuationRecord.Load(output) : null;
         string source = a.Optional("--continue-from") ?? existing?.SourceRun
@@ -128,6 +147,35 @@ public sealed class TrainCommand : ICommand
             progress => StageContinuation.Execute(options, progress, Output.Note));
         Output.Note($"checkpoint in {result.OutputFolder} (step {result.LastStep} of {result.TotalSteps}); {result.ImagesPerSecond:0} images/s");
         return 0;
+    }
+
+    /// <summary>
+    /// `--preset NAME --data SPEC` on image–text data: the recipe from scratch (UserDataTrainingRun), in one process or as
+    /// one rank of `mpirun -np N` (the global batch split over the ranks). A rank that fails ends the whole job with its message.
+    /// </summary>
+    private static int TrainOnData(TrainingRunOptions options)
+    {
+        using var group = Siglip2.Distributed.ProcessGroup.Create();
+        try
+        {
+            bool main = group.Rank == 0;
+            var recipe = options.Recipe;
+            var result = main
+                ? Run(options.OutputFolder, (int)Math.Min(options.MaxSteps ?? long.MaxValue, recipe.Steps), $"{options.ImageTextData} — preset {recipe.Name}",
+                    progress => UserDataTrainingRun.Execute(options, group, progress, Output.Note))
+                : UserDataTrainingRun.Execute(options, group);
+            group.Barrier();
+            if (!main) return 0;
+            Output.Note($"checkpoint in {result.OutputFolder} (step {result.LastStep} of {result.TotalSteps}); {result.ImagesPerSecond:0} images/s"
+                + (group.Size > 1 ? $" over {group.Size} processes" : "")
+                + $"; data preparation (background thread) {result.DataPrepareShare:P0} of the wall time, of which the model waited {result.DataWaitShare:P0}");
+            return 0;
+        }
+        catch (Exception e) when (group.Size > 1 && e is not OperationCanceledException)
+        {
+            group.Abort(1, $"siglip2 train: rank {group.Rank} of {group.Size}: error: {Siglip2.Configuration.MessageText.OneLine(e.Message)}");
+            throw; // not reached: Abort ends the process
+        }
     }
 
     public static TrainingRunResult Train(TrainingRunOptions options) =>

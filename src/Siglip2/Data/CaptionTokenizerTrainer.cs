@@ -9,7 +9,7 @@ namespace Siglip2.Data;
 public sealed record TokenizerTrainingResult(string ModelPath, string VocabPath, int CorpusLines, int VocabSize);
 
 /// <summary>
-/// Trains the SentencePiece BPE tokenizer of FashionScenes models with Debian's <c>spm_train</c>, using Gemma's
+/// Trains the SentencePiece BPE tokenizer of models trained from scratch (on FashionScenes, or on the user's captions) with Debian's <c>spm_train</c>, using Gemma's
 /// settings (byte fallback, split digits, no dummy prefix, whitespace kept, identity normalisation,
 /// pad/eos/bos/unk = 0/1/2/3 as &lt;pad&gt;/&lt;eos&gt;/&lt;bos&gt;/&lt;unk&gt;, full character coverage).
 /// </summary>
@@ -28,12 +28,37 @@ public static class CaptionTokenizerTrainer
         FashionMnist? data = null, int sceneCount = 20_000, string spmTrain = DefaultSpmTrain)
     {
         corpusOptions.Validate();
-        if (vocabSize < 320 || vocabSize > 1_000_000)
-            throw new Siglip2Exception($"tokenizer vocabulary size {vocabSize} is invalid; use 320..1000000 (e.g. 2048): 256 byte pieces, 4 special pieces and every corpus character need a slot");
+        CheckVocabulary(vocabSize);
         if (sceneCount < 1) throw new Siglip2Exception($"tokenizer corpus scene count {sceneCount} is invalid; use at least 1 (e.g. 20000)");
         data ??= FashionMnist.Load();
         var lines = CorpusLines(corpusOptions, data.Train, sceneCount);
+        return Train(lines, outputPath, vocabSize, seed,
+            corpusOptions.LocationFormat == LocationFormat.LocTokens ? corpusOptions.CreateLocationTokens().AllTokens : null, spmTrain);
+    }
 
+    /// <summary>
+    /// Trains <paramref name="outputPath"/> on the first <paramref name="maxCaptions"/> of <paramref name="captions"/> (the
+    /// user's data, in its file order; lowercased A–Z only, one caption a line, line breaks inside a caption made spaces),
+    /// with the same settings. The same captions and seed give a byte-identical model.
+    /// </summary>
+    public static TokenizerTrainingResult TrainOnCaptions(IEnumerable<string> captions, string outputPath, int vocabSize, long seed,
+        int maxCaptions = 20_000, string spmTrain = DefaultSpmTrain)
+    {
+        CheckVocabulary(vocabSize);
+        if (maxCaptions < 1) throw new Siglip2Exception($"tokenizer corpus caption count {maxCaptions} is invalid; use at least 1 (e.g. 20000)");
+        var lines = captions.Take(maxCaptions).Select(c => LowerAscii(c.ReplaceLineEndings(" "))).ToList();
+        if (lines.Count == 0) throw new Siglip2Exception("the data has no captions to train the tokenizer on");
+        return Train(lines, outputPath, vocabSize, seed, null, spmTrain);
+    }
+
+    private static void CheckVocabulary(int vocabSize)
+    {
+        if (vocabSize < 320 || vocabSize > 1_000_000)
+            throw new Siglip2Exception($"tokenizer vocabulary size {vocabSize} is invalid; use 320..1000000 (e.g. 2048): 256 byte pieces, 4 special pieces and every corpus character need a slot");
+    }
+
+    private static TokenizerTrainingResult Train(List<string> lines, string outputPath, int vocabSize, long seed, IReadOnlyList<string>? userSymbols, string spmTrain)
+    {
         string workDir = Path.Combine(Path.GetTempPath(), "siglip2-spm-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(workDir);
         try
@@ -51,9 +76,9 @@ public static class CaptionTokenizerTrainer
                 "--random_seed=" + ((uint)(seed & 0xFFFF_FFFF)).ToString(CultureInfo.InvariantCulture),
                 "--num_threads=1", "--input_sentence_size=0", "--shuffle_input_sentence=false", "--hard_vocab_limit=false",
             };
-            if (corpusOptions.LocationFormat == LocationFormat.LocTokens)
+            if (userSymbols is not null)
             {
-                File.WriteAllLines(Path.Combine(workDir, "user_symbols.txt"), corpusOptions.CreateLocationTokens().AllTokens);
+                File.WriteAllLines(Path.Combine(workDir, "user_symbols.txt"), userSymbols);
                 args.Add("--user_defined_symbols_file=user_symbols.txt");
             }
             RunSpmTrain(spmTrain, args, workDir);

@@ -56,6 +56,19 @@ public sealed class FashionMnist
 
     public FashionMnistImages this[FashionMnistPart part] => part == FashionMnistPart.Train ? Train : Test;
 
+    /// <summary>The four IDX files of a Fashion-MNIST folder (each also accepted without .gz).</summary>
+    public static IReadOnlyList<string> FileNames { get; } =
+        ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"];
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is a folder holding any of the Fashion-MNIST IDX files (<see cref="FileNames"/>,
+    /// gzipped or not): the rule by which `siglip2 train --preset NAME --data DIR` trains on FashionScenes rather than on
+    /// image–text pairs. A folder with only some of the files is still one (loading it then says which file is missing).
+    /// </summary>
+    public static bool HoldsIdxFiles(string path) =>
+        System.IO.Directory.Exists(path)
+        && FileNames.Any(n => File.Exists(Path.Combine(path, n)) || File.Exists(Path.Combine(path, Path.GetFileNameWithoutExtension(n))));
+
     /// <summary>Loads both parts from <paramref name="directory"/> (default <see cref="DefaultDirectory"/>).</summary>
     public static FashionMnist Load(string? directory = null)
     {

@@ -149,6 +149,8 @@ public static class AcidContinuation
         {
             // a run trains on its recipe's scenes with the recipe's seed (TrainingRun)
             var recipe = RunFolder.TryReadRecipe(folder);
+            if (recipe?.ImageTextData is { } data)
+                throw new Siglip2Exception($"{folder} was trained on the image–text data '{data}'; ACID curates FashionScenes super-batches and continues a FashionScenes run");
             long? steps = File.Exists(Path.Combine(folder, TrainingState.FileName)) ? TrainingState.Load(folder).Step : null;
             return new LearnerRun(recipe?.RunScenes, recipe?.BatchSize, steps);
         }

@@ -77,13 +77,7 @@ public static class FineTuneRun
         }
         group.Barrier();
 
-        var process = group.Size == 1 ? TrainingProcess.Single : new TrainingProcess
-        {
-            Rank = group.Rank,
-            WorldSize = group.Size,
-            Gradients = new MpiGradientSynchronizer(group),
-            SigmoidLoss = new RingSigmoidLoss(group).Compute,
-        };
+        var process = TrainingProcess.Of(group);
         long warmup = o.WarmupSteps ?? Math.Min(500, o.Steps / 10);
         var options = new TrainingOptions
         {

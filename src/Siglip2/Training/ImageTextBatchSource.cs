@@ -86,29 +86,48 @@ public sealed class ImageTextBatchSource : ITrainingBatchSource, IDisposable
     /// <summary>This rank's batch of step <paramref name="step"/> and the record each row came from (after the replacement rule).</summary>
     public (TrainingBatch Batch, IReadOnlyList<ImageTextRecord> Rows) GetBatchAndRows(long step)
     {
-        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "steps count from 0");
         PreparedBatch prepared = _prefetcher.Get(step);
-        // counted when delivered, so a prefetched batch that is never asked for counts nothing
-        Interlocked.Add(ref _truncated, prepared.Truncated);
-        Interlocked.Add(ref _replaced, prepared.Replaced);
+        Deliver(prepared);
         return (TrainingBatch.From(prepared.Images, prepared.Ids, _text.Settings.Length), prepared.Rows);
     }
 
-    private sealed record PreparedBatch(ImageBatch Images, long[] Ids, ImageTextRecord[] Rows, int Truncated, int Replaced);
+    /// <summary>
+    /// One step's rows of this rank: the preprocessed images, the caption ids, the record of each row, and the decoded
+    /// (unprocessed) images of the first <see cref="PreparedBatch.Decoded"/>.Length rows (the recipe's augmented views).
+    /// </summary>
+    internal sealed record PreparedBatch(ImageBatch Images, long[] Ids, ImageTextRecord[] Rows, int Truncated, int Replaced, RgbImage[] Decoded);
 
-    private PreparedBatch Prepare(long step)
+    /// <summary>Counts a prepared step's truncated captions and replaced rows: when delivered, so a prefetched batch that is never asked for counts nothing.</summary>
+    internal void Deliver(PreparedBatch prepared)
     {
+        Interlocked.Add(ref _truncated, prepared.Truncated);
+        Interlocked.Add(ref _replaced, prepared.Replaced);
+    }
+
+    private PreparedBatch Prepare(long step) => Prepare(step, 0);
+
+    /// <summary>
+    /// Prepares step <paramref name="step"/> on the calling thread (not counted until <see cref="Deliver"/>), keeping the
+    /// decoded images of its first <paramref name="keepDecoded"/> rows.
+    /// </summary>
+    internal PreparedBatch Prepare(long step, int keepDecoded)
+    {
+        if (step < 0) throw new ArgumentOutOfRangeException(nameof(step), step, "steps count from 0");
         var clock = Stopwatch.StartNew();
         int global = _options.GlobalBatchSize, local = _options.LocalBatchSize, first = _options.Rank * local;
+        keepDecoded = Math.Clamp(keepDecoded, 0, local);
         var records = GlobalRecords(step);
         // each position decoded at most once per step, on whichever worker needs it first (a replacement may be another row's sample)
-        var decoded = new Lazy<ImageBatch?>[global];
+        // decoded images are held only when some are kept: fine-tuning's large photos are dropped once preprocessed
+        bool keepImages = keepDecoded > 0;
+        var decoded = new Lazy<(RgbImage? Image, ImageBatch Row)?>[global];
         for (int q = 0; q < global; q++)
         {
             var record = records[q];
-            decoded[q] = new Lazy<ImageBatch?>(() => TryPreprocess(record), LazyThreadSafetyMode.ExecutionAndPublication);
+            decoded[q] = new Lazy<(RgbImage?, ImageBatch)?>(() => TryPreprocess(record, keepImages), LazyThreadSafetyMode.ExecutionAndPublication);
         }
         var rows = new ImageBatch[local];
+        var kept = new RgbImage[keepDecoded];
         var chosen = new int[local];
         var failed = new bool[local];
         int replaced = 0;
@@ -119,7 +138,8 @@ public sealed class ImageTextBatchSource : ITrainingBatchSource, IDisposable
             {
                 int q = (p + t) % global;
                 if (decoded[q].Value is not { } row) continue;
-                rows[i] = row;
+                rows[i] = row.Row;
+                if (i < keepDecoded) kept[i] = row.Image!;
                 chosen[i] = q;
                 if (t > 0) Interlocked.Increment(ref replaced);
                 return;
@@ -133,17 +153,17 @@ public sealed class ImageTextBatchSource : ITrainingBatchSource, IDisposable
         var texts = _text.Process(chosen.Select(q => records[q].Text).ToArray());
         var batch = Concatenate(rows);
         lock (_timing) PrepareSeconds += clock.Elapsed.TotalSeconds;
-        return new PreparedBatch(batch, texts.Ids, chosen.Select(q => records[q]).ToArray(), texts.Items.Count(t => t.Truncated), replaced);
+        return new PreparedBatch(batch, texts.Ids, chosen.Select(q => records[q]).ToArray(), texts.Items.Count(t => t.Truncated), replaced, kept);
     }
 
-    /// <summary>The sample's image read, decoded and preprocessed as a batch of one, or null (counted) when it cannot be.</summary>
-    private ImageBatch? TryPreprocess(ImageTextRecord record)
+    /// <summary>The sample's image read, decoded (kept when <paramref name="keepImage"/>) and preprocessed as a batch of one, or null (counted) when it cannot be.</summary>
+    private (RgbImage?, ImageBatch)? TryPreprocess(ImageTextRecord record, bool keepImage)
     {
         try
         {
             byte[] bytes = record.Image.ReadBytes(_options.Limits.MaxImageBytes);
             var image = ImageDecoder.Decode(bytes, record.Source, _options.DecodeOptions);
-            return _images.Preprocess([image]);
+            return (keepImage ? image : null, _images.Preprocess([image]));
         }
         catch (Exception e) when (e is Siglip2Exception or ArgumentException)
         {

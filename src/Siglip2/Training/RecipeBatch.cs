@@ -1,3 +1,5 @@
+using Siglip2.Modeling;
+using Siglip2.Processing.Images;
 using Siglip2.Processing.Text;
 using static TorchSharp.torch;
 
@@ -5,7 +7,7 @@ namespace Siglip2.Training;
 
 /// <summary>
 /// A batch for the full SigLIP 2 recipe: the image–text pairs (<see cref="Pairs"/>, original images), the LocCa decoder
-/// rows (3 per image: captioning, referring expression, grounded caption) and, in stage 2, augmented views of the
+/// rows (3 per image on FashionScenes: captioning, referring expression, grounded caption; 1 on the user's data: captioning) and, in stage 2, augmented views of the
 /// first images for self-distillation: one global view (teacher; also the student's masked view) and L local views.
 /// </summary>
 public sealed class RecipeBatch : IDisposable
@@ -23,6 +25,32 @@ public sealed class RecipeBatch : IDisposable
     public Tensor? LocalViews { get; init; }
     /// <summary>Seed of this step's random patch mask.</summary>
     public long MaskSeed { get; init; }
+
+    /// <summary>
+    /// A recipe batch of prepared parts: the decoder rows when LocCa is on, and in stage 2 the global views and the local
+    /// views of <paramref name="sslCount"/> images, as the image processor gave them (image-major: image i, view v at
+    /// i·L + v), reordered view-major.
+    /// </summary>
+    public static RecipeBatch Create(TrainingBatch pairs, LoccaExamples? locca, ImageBatch? global, ImageBatch? local, int sslCount, int localViews, long maskSeed)
+    {
+        Tensor? views = null;
+        if (local is not null)
+        {
+            using var raw = local.ToTensors()[ImageBatch.PixelValuesName];
+            views = raw.view(sslCount, localViews, raw.shape[1], raw.shape[2], raw.shape[3]).transpose(0, 1)
+                .reshape(-1, raw.shape[1], raw.shape[2], raw.shape[3]).contiguous();
+        }
+        return new RecipeBatch
+        {
+            Pairs = pairs,
+            DecoderInputs = locca is null ? null : tensor(locca.Inputs, [locca.Count, locca.Length], dtype: ScalarType.Int64),
+            DecoderTargets = locca is null ? null : tensor(locca.Targets, [locca.Count, locca.Length], dtype: ScalarType.Int64),
+            DecoderMask = locca is null ? null : LoccaDecoder.SelfAttentionMask(locca.Causal, locca.Lengths, locca.Length),
+            GlobalViews = global?.ToTensors()[ImageBatch.PixelValuesName],
+            LocalViews = views,
+            MaskSeed = maskSeed,
+        };
+    }
 
     public void Dispose()
     {

@@ -15,7 +15,7 @@ namespace Siglip2.Training;
 /// run sees the same batches. The next batch is prepared on a background thread. The image processor may change with
 /// the step (NaFlex with a sampled sequence length: <see cref="PatchBudgetImageProcessors"/>).
 /// </summary>
-public sealed class RecipeBatchSource : IRecipeBatchSource, IDisposable
+public sealed class RecipeBatchSource : IPrefetchingRecipeBatchSource, IDisposable
 {
     private readonly FashionScenes _scenes;
     private readonly Func<long, IImageProcessor> _imagesAt;
@@ -60,25 +60,8 @@ public sealed class RecipeBatchSource : IRecipeBatchSource, IDisposable
     public RecipeBatch GetBatch(long step)
     {
         var p = _prefetcher.Get(step);
-        var pairs = TrainingBatch.From(p.Images, p.Ids, _text.Settings.Length);
-        Tensor? local = null;
-        if (p.Local is not null)
-        {
-            // processor output is image-major (image i, view v at i·L + v); reorder to view-major
-            using var raw = p.Local.ToTensors()[ImageBatch.PixelValuesName];
-            local = raw.view(p.SslCount, _objectives.LocalViews, raw.shape[1], raw.shape[2], raw.shape[3]).transpose(0, 1)
-                .reshape(-1, raw.shape[1], raw.shape[2], raw.shape[3]).contiguous();
-        }
-        return new RecipeBatch
-        {
-            Pairs = pairs,
-            DecoderInputs = p.Locca is null ? null : tensor(p.Locca.Inputs, [p.Locca.Count, p.Locca.Length], dtype: ScalarType.Int64),
-            DecoderTargets = p.Locca is null ? null : tensor(p.Locca.Targets, [p.Locca.Count, p.Locca.Length], dtype: ScalarType.Int64),
-            DecoderMask = p.Locca is null ? null : LoccaDecoder.SelfAttentionMask(p.Locca.Causal, p.Locca.Lengths, p.Locca.Length),
-            GlobalViews = p.Global?.ToTensors()[ImageBatch.PixelValuesName],
-            LocalViews = local,
-            MaskSeed = unchecked(_seed * 7_777_777 + step),
-        };
+        return RecipeBatch.Create(TrainingBatch.From(p.Images, p.Ids, _text.Settings.Length), p.Locca, p.Global, p.Local, p.SslCount,
+            _objectives.LocalViews, unchecked(_seed * 7_777_777 + step));
     }
 
     private Prepared Prepare(long step)

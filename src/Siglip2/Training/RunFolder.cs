@@ -60,6 +60,21 @@ public sealed class RunFolder(string path)
         if (System.IO.File.Exists(vocab)) System.IO.File.Delete(vocab);
     }
 
+    /// <summary>
+    /// Trains the recipe's SentencePiece tokenizer into this folder on the first <see cref="TrainingRecipe.TokenizerCorpusScenes"/>
+    /// of <paramref name="captions"/> (the user's data) unless it is there already.
+    /// </summary>
+    public void EnsureTokenizer(TrainingRecipe recipe, IEnumerable<string> captions, Action<string> log)
+    {
+        string tokenizerPath = File(TokenizerFileName);
+        if (System.IO.File.Exists(tokenizerPath)) return;
+        log($"training the caption tokenizer (SentencePiece BPE, vocabulary {recipe.VocabSize}) on the first {recipe.TokenizerCorpusScenes:N0} captions of the data …");
+        Directory.CreateDirectory(Path);
+        CaptionTokenizerTrainer.TrainOnCaptions(captions, tokenizerPath, recipe.VocabSize, recipe.Seed, recipe.TokenizerCorpusScenes);
+        string vocab = System.IO.Path.ChangeExtension(tokenizerPath, ".vocab");
+        if (System.IO.File.Exists(vocab)) System.IO.File.Delete(vocab);
+    }
+
     /// <summary>preprocessor_config.json, tokenizer_config.json and recipe.json of <paramref name="recipe"/>.</summary>
     public void WriteConfigs(TrainingRecipe recipe)
     {

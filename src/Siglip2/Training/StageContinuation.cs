@@ -114,6 +114,8 @@ public static class StageContinuation
     {
         if (!Directory.Exists(o.SourceRun)) throw new Siglip2Exception($"run folder not found: {o.SourceRun}");
         var source = new RunFolder(o.SourceRun).ReadRecipe();
+        if (source.ImageTextData is { } data)
+            throw new Siglip2Exception($"{o.SourceRun} was trained on the image–text data '{data}'; the continuation stages train on FashionScenes and start from a FashionScenes run");
         if (source.Naflex || ContinuationRecord.Exists(o.SourceRun))
             throw new Siglip2Exception($"{o.SourceRun} is a {(source.Naflex ? "NaFlex" : "continued")} run; the continuation stages start from a fixed-resolution main run (e.g. --preset tiny)");
         string snapshot = SnapshotFolder(o.SourceRun, o.Variant, source.Steps);

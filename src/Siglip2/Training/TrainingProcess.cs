@@ -23,6 +23,18 @@ public sealed record TrainingProcess
 
     public static TrainingProcess Single { get; } = new();
 
+    /// <summary>
+    /// This rank of <paramref name="group"/>: <see cref="Single"/> for one process, else gradients averaged over the group
+    /// (<see cref="MpiGradientSynchronizer"/>) and the sigmoid loss around the ring (<see cref="RingSigmoidLoss"/>).
+    /// </summary>
+    public static TrainingProcess Of(Siglip2.Distributed.IProcessGroup group) => group.Size == 1 ? Single : new TrainingProcess
+    {
+        Rank = group.Rank,
+        WorldSize = group.Size,
+        Gradients = new MpiGradientSynchronizer(group),
+        SigmoidLoss = new RingSigmoidLoss(group).Compute,
+    };
+
     public void Validate()
     {
         if (WorldSize < 1 || Rank < 0 || Rank >= WorldSize)

@@ -32,7 +32,14 @@ public sealed record TrainingRecipe
 
     // ---- data ----
     public FashionScenesConfig Scenes { get; init; } = new() { GrayShare = 0.5, SingleItemShare = 0.6, MaxItems = 3, MaxLongSide = 84 };
+    /// <summary>Scenes (FashionScenes) or first captions (image–text data) the tokenizer is trained on.</summary>
     public int TokenizerCorpusScenes { get; init; } = 20_000;
+    /// <summary>
+    /// The image–text data spec a run of this recipe trained on from scratch (<see cref="UserDataTrainingRun"/>); null =
+    /// FashionScenes. Recorded so that a resume takes the same data and the FashionScenes-only stages refuse the run.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ImageTextData { get; init; }
     /// <summary>
     /// Data balancing of the caption attribute (<see cref="AttributeBalancing"/>, the fairness experiment): null = none;
     /// otherwise calibrated on the first <see cref="BalancingCalibrationScenes"/> scenes of the run's stream and applied

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Siglip2.Configuration;
 using Siglip2.Data;
+using Siglip2.Distributed;
 
 namespace Siglip2.Training;
 
@@ -11,6 +12,16 @@ public sealed record TrainingRunOptions
     public required string OutputFolder { get; init; }
     /// <summary>Folder with the four Fashion-MNIST IDX files; null = Debian's dataset-fashion-mnist.</summary>
     public string? DataDirectory { get; init; }
+    /// <summary>
+    /// The user's image–text pairs (an <see cref="ImageTextDataSpec"/>: tar shards, a JSONL/CSV manifest, a captioned
+    /// folder) instead of FashionScenes: the run is <see cref="UserDataTrainingRun"/>'s, with the recipe's
+    /// <see cref="TrainingRecipe.BatchSize"/> as the global batch.
+    /// </summary>
+    public string? ImageTextData { get; init; }
+    /// <summary>Image–text data: records held by the streaming shuffle (<see cref="ImageTextBatchOptions.ShuffleBufferSize"/>).</summary>
+    public int ShuffleBufferSize { get; init; } = 1000;
+    /// <summary>Image–text data: decoding threads (default: the cores shared by the processes).</summary>
+    public int? DataWorkers { get; init; }
     /// <summary>Stop after this many steps in total (the schedule still spans the recipe's steps).</summary>
     public long? MaxSteps { get; init; }
     public bool Resume { get; init; }
@@ -22,7 +33,7 @@ public sealed record TrainingRunResult(string OutputFolder, long FirstStep, long
     double ImagesPerSecond, double DataWaitShare, double FinalLoss, string LossLogPath, double DataPrepareShare = 0);
 
 /// <summary>
-/// One FashionScenes training run end to end, a thin configuration over <see cref="RunFolder"/> and
+/// One FashionScenes training run end to end (on the user's image–text data: <see cref="UserDataTrainingRun"/>), a thin configuration over <see cref="RunFolder"/> and
 /// <see cref="Trainer"/>: tokenizer (SentencePiece, trained on the captions), checkpoint files in the Hugging Face
 /// layout (config.json, model.safetensors, tokenizer.model, tokenizer_config.json, preprocessor_config.json), the
 /// recipe's objectives, training state for resuming, stage snapshots and the loss logs.
@@ -31,10 +42,13 @@ public static class TrainingRun
 {
     public static TrainingRunResult Execute(TrainingRunOptions o, IProgress<TrainingStepReport>? progress = null, Action<string>? log = null)
     {
+        if (o.ImageTextData is not null) return UserDataTrainingRun.Execute(o, new SingleProcessGroup(), progress, log);
         log ??= _ => { };
         var recipe = o.Recipe;
         var run = new RunFolder(o.OutputFolder);
         run.CheckMainRun(o.Resume);
+        if (o.Resume && RunFolder.TryReadRecipe(run.Path)?.ImageTextData is { } trained)
+            throw new Siglip2Exception($"{run.Path} was trained on the image–text data '{trained}', not on FashionScenes; resume it with --data '{trained}'");
         Directory.CreateDirectory(run.Path);
 
         var data = FashionMnist.Load(o.DataDirectory);
@@ -73,7 +87,7 @@ public static class TrainingRun
     /// the trainer's step dropped), a checkpoint every <paramref name="checkpointEvery"/> steps and at the end, and a
     /// stage snapshot after each step of <paramref name="snapshotSteps"/>.
     /// </summary>
-    public static TrainingRunResult Steps(RunFolder run, Trainer trainer, RecipeBatchSource source, long until, long checkpointEvery,
+    public static TrainingRunResult Steps(RunFolder run, Trainer trainer, IPrefetchingRecipeBatchSource source, long until, long checkpointEvery,
         IReadOnlyCollection<long> snapshotSteps, IProgress<TrainingStepReport>? progress)
     {
         long first = trainer.Step, total = trainer.Options.Schedule.TotalSteps;
@@ -81,7 +95,7 @@ public static class TrainingRun
         var clock = Stopwatch.StartNew();
         var reports = trainer.Train(source, until, new CompositeProgress(logs, progress), run.Path, checkpointEvery, snapshotSteps);
         double seconds = clock.Elapsed.TotalSeconds;
-        long images = reports.Sum(r => r.BatchSize);
+        long images = reports.Sum(r => r.BatchSize) * trainer.Process.WorldSize; // every rank trains the same share of the global batch
         return new TrainingRunResult(run.Path, first, trainer.Step, total, seconds, images / seconds, source.WaitSeconds / seconds,
             reports.Count > 0 ? reports[^1].Loss : double.NaN, logs.LossLogPath, source.PrepareSeconds / seconds);
     }

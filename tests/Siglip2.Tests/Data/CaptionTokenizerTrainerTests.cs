@@ -22,6 +22,29 @@ public class CaptionTokenizerTrainerTests
         return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
+    /// <summary>
+    /// The user-data form: only the first maxCaptions captions make the corpus (a word met only after them gets no piece),
+    /// ASCII capitals are lowercased as the text pipeline does, and the same captions give the same model bytes.
+    /// </summary>
+    [Fact]
+    public void TrainsOnTheFirstCaptionsOfUserData()
+    {
+        using var folder = new TestFolder();
+        var captions = Enumerable.Range(0, 40).Select(i => $"Walrus on ice {i}").Concat(Enumerable.Range(0, 40).Select(i => $"giraffe in grass {i}")).ToList();
+        string first = Path.Combine(folder.Path, "a", "tokenizer.model");
+        string second = Path.Combine(folder.Path, "b", "tokenizer.model");
+        var result = CaptionTokenizerTrainer.TrainOnCaptions(captions, first, 512, seed: 3, maxCaptions: 40);
+        CaptionTokenizerTrainer.TrainOnCaptions(captions, second, 512, seed: 3, maxCaptions: 40);
+        Assert.Equal(40, result.CorpusLines);
+        Assert.Equal(File.ReadAllBytes(first), File.ReadAllBytes(second));
+        var pieces = File.ReadAllLines(result.VocabPath).Select(l => l.Split('\t')[0]).ToHashSet();
+        Assert.Contains("walrus", pieces);          // lowercased, merged into one piece
+        Assert.DoesNotContain("Walrus", pieces);
+        Assert.DoesNotContain("\u2581giraffe", pieces); // after the first 40 captions: not in the corpus
+        Assert.DoesNotContain("giraffe", pieces);
+        Assert.Throws<Siglip2Exception>(() => CaptionTokenizerTrainer.TrainOnCaptions([], Path.Combine(folder.Path, "c.model"), 512, 0));
+    }
+
     [Fact]
     public void TrainsADeterministicGemmaStyleModelThatCoversEveryScript()
     {
