@@ -74,7 +74,7 @@ public static class Int8AccuracyGate
 
     public static string Markdown(Result r, string command) =>
         $"""
-        int8 (ONNX Runtime, u8 activations × s8 per-channel weights) against fp32 (TorchSharp) on `{Path.GetFileName(Path.TrimEndingDirectorySeparator(r.Model))}`, {DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}; reproduce: `{command}`.
+        int8 (ONNX Runtime, u8 activations × 7-bit s8 per-channel weights) against fp32 (TorchSharp) on `{Path.GetFileName(Path.TrimEndingDirectorySeparator(r.Model))}`, {DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}; reproduce: `{command}`.
 
         | measure | fp32 | int8 | gate |
         |---|---:|---:|---|
