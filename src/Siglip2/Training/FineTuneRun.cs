@@ -105,15 +105,7 @@ public static class FineTuneRun
                 log($"nothing to do: the run is at step {first} of {until}");
                 return new TrainingRunResult(run.Path, first, first, total, 0, 0, 0, double.NaN, run.File(RunFolder.LossLogFileName));
             }
-            using var source = new ImageTextBatchSource(data, images, text, new ImageTextBatchOptions
-            {
-                GlobalBatchSize = o.GlobalBatchSize,
-                Seed = o.Seed,
-                ShuffleBufferSize = o.ShuffleBufferSize,
-                Rank = group.Rank,
-                WorldSize = group.Size,
-                Workers = o.DataWorkers ?? Math.Max(1, Environment.ProcessorCount / group.Size),
-            });
+            using var source = new ImageTextBatchSource(data, images, text, ImageTextBatchOptions.ForProcess(group, o.GlobalBatchSize, o.Seed, o.ShuffleBufferSize, o.DataWorkers));
             log($"fine-tuning {init} on {data.Describe()}: steps {first + 1}..{until} of {total}, global batch {o.GlobalBatchSize}"
                 + (group.Size > 1 ? $" over {group.Size} processes ({o.GlobalBatchSize / group.Size} each)" : "")
                 + (o.LockImageTower ? ", image tower locked (LiT)" : "") + (o.LockTextTower ? ", text tower locked" : ""));

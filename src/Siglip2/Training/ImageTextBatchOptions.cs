@@ -30,6 +30,18 @@ public sealed record ImageTextBatchOptions
 
     public int LocalBatchSize => GlobalBatchSize / WorldSize;
 
+    /// <summary>This process's share of a data-parallel stream: its rank and size from <paramref name="group"/>, and
+    /// (unless given) the machine's cores divided among the ranks as decoding workers.</summary>
+    public static ImageTextBatchOptions ForProcess(Distributed.IProcessGroup group, int globalBatchSize, long seed, int shuffleBufferSize, int? workers) => new()
+    {
+        GlobalBatchSize = globalBatchSize,
+        Seed = seed,
+        ShuffleBufferSize = shuffleBufferSize,
+        Rank = group.Rank,
+        WorldSize = group.Size,
+        Workers = workers ?? Math.Max(1, Environment.ProcessorCount / group.Size),
+    };
+
     public void Validate()
     {
         if (GlobalBatchSize < 1) throw new Siglip2Exception($"batch size must be ≥ 1, got {GlobalBatchSize}");

@@ -59,15 +59,7 @@ public static class UserDataTrainingRun
             return new TrainingRunResult(run.Path, first, first, total, 0, 0, 0, double.NaN, run.File(RunFolder.LossLogFileName));
         }
         var objectives = trainer.Objectives;
-        using var source = new UserDataRecipeBatchSource(data, images, text, new ImageTextBatchOptions
-        {
-            GlobalBatchSize = recipe.BatchSize,
-            Seed = recipe.Seed,
-            ShuffleBufferSize = o.ShuffleBufferSize,
-            Rank = group.Rank,
-            WorldSize = group.Size,
-            Workers = o.DataWorkers ?? Math.Max(1, Environment.ProcessorCount / group.Size),
-        }, objectives, total);
+        using var source = new UserDataRecipeBatchSource(data, images, text, ImageTextBatchOptions.ForProcess(group, recipe.BatchSize, recipe.Seed, o.ShuffleBufferSize, o.DataWorkers), objectives, total);
         if (main)
         {
             log($"training {recipe.Name} from scratch on {data.Describe()} ({spec})"
