@@ -19,7 +19,14 @@ public static class AnnBenchmark
     public sealed record Result(
         int Vectors, int Dimensions, int Queries, double BuildSeconds, double BuildLoadAverage, bool BuildCached,
         long IndexBytes, double AnnP50Milliseconds, double AnnP99Milliseconds, double RecallAt10, double ExactScanP50Milliseconds,
-        double ExactBatchedMillisecondsPerQuery, double? LoadAverageStart, double? LoadAverageEnd, string Cpu, string Date);
+        double ExactBatchedMillisecondsPerQuery, double? LoadAverageStart, double? LoadAverageEnd, string Cpu, string Date,
+        int LoadedExpansionSearch, IReadOnlyList<ExpansionRow> Sweep);
+
+    /// <summary>The same 1,000 queries on the same graph with <paramref name="Expansion"/> candidates kept while searching.</summary>
+    public sealed record ExpansionRow(int Expansion, double P50Milliseconds, double P99Milliseconds, double RecallAt10);
+
+    /// <summary>Search expansions measured on the one graph: the index's own (<see cref="AnnIndex.ExpansionSearch"/>) and larger ones.</summary>
+    private static readonly int[] Expansions = [AnnIndex.ExpansionSearch, 128, 256, 512, 1024];
 
     private sealed record BuildRecord(double Seconds, double LoadAverage, string Date);
 
@@ -63,22 +70,33 @@ public static class AnnBenchmark
         say("ann bench: exact top-10 of every query (batched matrix product, the ground truth)");
         var (truth, batchedMs) = ExactTop10(data, queryRows, vectors, dimensions, queries);
 
-        say($"ann bench: {queries} ANN queries");
-        var ann = new List<double>(queries);
-        int hits = 0;
+        say($"ann bench: {queries} ANN queries at each search expansion of {string.Join(", ", Expansions)}");
+        var sweep = new List<ExpansionRow>();
+        int loadedExpansion;
         using (var index = new Cloud.Unum.USearch.USearchIndex(cache))
         {
             if ((int)index.Size() != vectors) throw new Siglip2Exception($"the cached graph {cache} holds {index.Size()} vectors, not {vectors}; delete it");
-            for (int q = 0; q < Math.Min(20, queries); q++) { Array.Copy(queryRows, (long)q * dimensions, query, 0, dimensions); index.Search(query, 10, out _, out _); } // warm-up
-            for (int q = 0; q < queries; q++)
+            loadedExpansion = USearchExpansion.Get(index);
+            foreach (int expansion in Expansions)
             {
-                Array.Copy(queryRows, (long)q * dimensions, query, 0, dimensions);
-                long t0 = Stopwatch.GetTimestamp();
-                int found = index.Search(query, 10, out ulong[] keys, out _);
-                ann.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-                for (int i = 0; i < found; i++) if (truth[q].Contains((int)keys[i])) hits++;
+                USearchExpansion.Set(index, expansion);
+                for (int q = 0; q < Math.Min(20, queries); q++) { Array.Copy(queryRows, (long)q * dimensions, query, 0, dimensions); index.Search(query, 10, out _, out _); } // warm-up
+                var latencies = new List<double>(queries);
+                int hits = 0;
+                for (int q = 0; q < queries; q++)
+                {
+                    Array.Copy(queryRows, (long)q * dimensions, query, 0, dimensions);
+                    long t0 = Stopwatch.GetTimestamp();
+                    int found = index.Search(query, 10, out ulong[] keys, out _);
+                    latencies.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+                    for (int i = 0; i < found; i++) if (truth[q].Contains((int)keys[i])) hits++;
+                }
+                var row = new ExpansionRow(expansion, Quantile(latencies, 0.5), Quantile(latencies, 0.99), hits / (10.0 * queries));
+                say($"ann bench: expansion {expansion}: p50 {row.P50Milliseconds:F2} ms, p99 {row.P99Milliseconds:F2} ms, recall@10 {row.RecallAt10:F3}");
+                sweep.Add(row);
             }
         }
+        var used = sweep.Single(r => r.Expansion == AnnIndex.ExpansionSearch);
 
         say("ann bench: the exact scan of `siglip2 search --exact`, one query at a time");
         var rows = new List<IndexedImage>(vectors);
@@ -101,8 +119,8 @@ public static class AnnBenchmark
                 throw new Siglip2Exception($"ann bench: the exact scan and the matrix product disagree on query {q}: a bug");
         }
         return new Result(vectors, dimensions, queries, build.Seconds, build.LoadAverage, cached, new FileInfo(cache).Length,
-            Quantile(ann, 0.5), Quantile(ann, 0.99), hits / (10.0 * queries), Quantile(scan, 0.5), batchedMs, loadStart, MachineInfo.LoadAverage(),
-            MachineInfo.Current().CpuModel, DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            used.P50Milliseconds, used.P99Milliseconds, used.RecallAt10, Quantile(scan, 0.5), batchedMs, loadStart, MachineInfo.LoadAverage(),
+            MachineInfo.Current().CpuModel, DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), loadedExpansion, sweep);
     }
 
     /// <summary>Rows of independent uniform(−1, 1) entries scaled to unit length, deterministic for the seed.</summary>
@@ -165,6 +183,12 @@ public static class AnnBenchmark
         | recall@10 against exact | {r.RecallAt10:F3} |
         | exact scan (`search --exact`), one query, p50 | {r.ExactScanP50Milliseconds:F0} ms |
         | exact, batched matrix product of all queries, per query | {r.ExactBatchedMillisecondsPerQuery:F1} ms |
+
+        The same queries on the same graph with more candidates kept while searching (USearch's `expansion_search`; a loaded file starts at {r.LoadedExpansionSearch}, and `siglip2 search`/`serve` set {AnnIndex.ExpansionSearch}):
+
+        | expansion on search | p50 | p99 | recall@10 |
+        |---:|---:|---:|---:|
+        {string.Join("\n", r.Sweep.Select(x => $"| {x.Expansion} | {x.P50Milliseconds:F2} ms | {x.P99Milliseconds:F2} ms | {x.RecallAt10:F3} |"))}
 
         Random vectors are the hard case for a graph index: in 768 dimensions their neighbours are barely closer than any other row (no clusters), so recall@10 here is a lower bound for real embeddings, which cluster by content.
 

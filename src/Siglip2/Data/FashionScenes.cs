@@ -204,10 +204,11 @@ public sealed class FashionScenes
         var scene = Finish(index, kind, width, height, rgb, mask, items, language, caption);
         if (!occluded) return scene;
         // item ownership in the sorted order of Items
-        var byItem = layers!.ToDictionary(l => l.Item, l => l);
+        var painted = layers!;
+        var byItem = painted.ToDictionary(l => l.Item, l => l);
         var sortedLayers = items.Select(i => byItem[i]).ToList();
-        var remap = new byte[layers.Count + 1];
-        for (int k = 0; k < layers.Count; k++) remap[k + 1] = (byte)(items.IndexOf(layers[k].Item) + 1);
+        var remap = new byte[painted.Count + 1];
+        for (int k = 0; k < painted.Count; k++) remap[k + 1] = (byte)(items.IndexOf(painted[k].Item) + 1);
         for (int p = 0; p < owners!.Length; p++) owners[p] = remap[owners[p]];
         return scene with { ItemMask = owners, Layers = sortedLayers.Select(l => (l.Rect, l.Gray)).ToList() };
     }

@@ -89,6 +89,7 @@ public sealed class AnnIndex : IDisposable
             index.Dispose();
             return null;
         }
+        USearchExpansion.Set(index, ExpansionSearch); // a loaded file takes the library's default, not the value it was built with
         return new AnnIndex(index, store.Generation);
     }
 
