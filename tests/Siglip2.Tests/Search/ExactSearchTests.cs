@@ -1,5 +1,7 @@
 using Siglip2.Search;
 
+using static Siglip2.Tests.Search.UnitVectors;
+
 namespace Siglip2.Tests.Search;
 
 /// <summary>The heap-based SIMD scan against a naive double-precision sort of every score; ties go to the earlier path.</summary>
@@ -100,11 +102,5 @@ public class ExactSearchTests
         // A parallel insert makes the graph depend on thread timing, so an approximate search may
         // miss a vector's own node now and then (CI once saw 1 of 100); a broken insert misses most.
         Assert.True(selfFirst >= 95, $"{selfFirst} of 100 vectors found themselves first");
-    }
-
-    private static float[] Unit(float[] v)
-    {
-        float n = MathF.Sqrt(v.Sum(x => x * x));
-        return v.Select(x => x / n).ToArray();
     }
 }

@@ -2,6 +2,8 @@ using Cloud.Unum.USearch;
 using Siglip2.Search;
 using Xunit;
 
+using static Siglip2.Tests.Search.UnitVectors;
+
 namespace Siglip2.Tests.Search;
 
 public class USearchExpansionTests
@@ -43,11 +45,5 @@ public class USearchExpansionTests
         Assert.True(large >= 0.99, $"recall@10 {large:F3} with 2,000 of 5,000 vectors as candidates");
         Assert.True(small < large - 0.05, $"recall@10 {small:F3} with 10 candidates vs {large:F3} with 2,000: the setting did not reach the search");
         Assert.Throws<ArgumentOutOfRangeException>(() => USearchExpansion.Set(index, 0));
-    }
-
-    private static float[] Unit(float[] v)
-    {
-        float n = MathF.Sqrt(v.Sum(x => x * x));
-        return v.Select(x => x / n).ToArray();
     }
 }
